@@ -1,0 +1,3 @@
+from clipper_manifests.cli import main
+
+main()

@@ -1,0 +1,283 @@
+"""The command line: parse options, call the core, turn errors into messages and exit codes.
+
+Only this module imports Typer. Heavy modules (Jinja, jsonschema, the Kubernetes schemas)
+are imported inside the commands that need them, so `--help` and `list` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from clipper_manifests import __version__
+from clipper_manifests.errors import EXIT_CANNOT_RUN, EXIT_INVALID, ClipperError, UsageError, ValidationFailed
+from clipper_manifests.project import Project, find_project
+
+app = typer.Typer(
+    name="clipper-manifests",
+    help="Render typed Clipper environment profiles into a validated Kustomize tree for Flux.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+_state = {"debug": False}
+T = TypeVar("T")
+
+
+def _complete_profiles(incomplete: str) -> list[str]:
+    try:
+        return [name for name in find_project(None, None).profile_names() if name.startswith(incomplete)]
+    except ClipperError:
+        return []
+
+
+ProfilesArg = Annotated[list[str] | None, typer.Argument(help="Profile names (files in profiles/).", autocompletion=_complete_profiles, show_default=False)]
+ProfileArg = Annotated[str, typer.Argument(help="Profile name.", autocompletion=_complete_profiles)]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every profile in profiles/.")]
+RootOpt = Annotated[Path | None, typer.Option("--root", help="Project folder (default: nearest folder upwards holding profiles/).", show_default=False)]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default: <root>/out).", show_default=False)]
+FormatOpt = Annotated[str, typer.Option("--format", help="Problem format: auto, text, json or github.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clipper-manifests {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _fail(error: ClipperError) -> NoReturn:
+    where = f"{error.location.render(Path.cwd())}: " if error.location else ""
+    typer.echo(f"{where}error: {error.message}", err=True)
+    if error.hint:
+        typer.echo(f"  hint: {error.hint}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _guarded(action: Callable[[], T]) -> T:
+    """Run a command body: user-caused errors become one message and an exit code."""
+    try:
+        return action()
+    except typer.Exit:
+        raise
+    except ValidationFailed as error:
+        raise typer.Exit(error.exit_code) from None
+    except ClipperError as error:
+        if _state["debug"]:
+            raise
+        _fail(error)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+        if _state["debug"]:
+            raise
+        typer.echo(f"error: internal error: {type(error).__name__}: {error}", err=True)
+        typer.echo("  hint: re-run with --debug and report the traceback", err=True)
+        raise typer.Exit(EXIT_CANNOT_RUN) from None
+
+
+def _select(project: Project, names: list[str] | None, everything: bool) -> list[str]:
+    from clipper_manifests.profiles import check_profile_name
+
+    if everything and names:
+        raise UsageError("give profile names or --all, not both")
+    if everything:
+        selected = project.profile_names()
+        if not selected:
+            raise UsageError(f"no profiles in {project.profiles}")
+        return selected
+    if not names:
+        raise UsageError("name at least one profile, or pass --all", hint=f"known profiles: {', '.join(project.profile_names())}")
+    for name in names:
+        check_profile_name(project, name)
+    return list(dict.fromkeys(names))
+
+
+def _build(project: Project, names: list[str], report_format: str = "text") -> Any:
+    from clipper_manifests.build import Builder
+    from clipper_manifests.report import REPORTERS, pick_format
+
+    build = Builder(project).build(names)
+    problems = build.problems
+    if problems:
+        output = REPORTERS[pick_format(report_format)](problems, Path.cwd())
+        typer.echo(output, nl=False, err=report_format == "text")
+    if not build.ok:
+        raise ValidationFailed(problems)
+    return build
+
+
+@app.command()
+def render(
+    profiles: ProfilesArg = None,
+    all_profiles: AllOpt = False,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff when out/ is not what a render would write.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite or prune hand-edited files the tool generated.")] = False,
+    root: RootOpt = None,
+    out: OutOpt = None,
+) -> None:
+    """Render profiles into out/ (base, components, overlays), after validating everything."""
+
+    def action() -> None:
+        from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
+
+        project = find_project(root, out)
+        names = _select(project, profiles, all_profiles)
+        build = _build(project, names)
+        plan = plan_tree(project.out, build.files(), None if all_profiles else build.scope(), force=force)
+        if check:
+            if plan.changed or plan.conflicts:
+                typer.echo(unified_diff(plan), nl=False)
+                for conflict in plan.conflicts:
+                    typer.echo(f"conflict: {conflict}", err=True)
+                typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {' '.join(['--all'] if all_profiles else names)}` and commit the result", err=True)
+                raise typer.Exit(EXIT_INVALID)
+            typer.echo(f"{project.display(project.out)} is up to date ({len(build.files())} files, {len(names)} profile(s))")
+            return
+        raise_on_conflicts(plan)
+        apply_plan(plan)
+        unchanged = len(build.files()) - len(plan.writes)
+        typer.echo(f"{project.display(project.out)}: {len(plan.writes)} written, {len(plan.deletes)} removed, {unchanged} unchanged ({', '.join(names)})")
+
+    _guarded(action)
+
+
+@app.command()
+def validate(
+    profiles: ProfilesArg = None,
+    all_profiles: AllOpt = False,
+    report_format: FormatOpt = "auto",
+    root: RootOpt = None,
+) -> None:
+    """Check profiles and everything they render; report all problems at once."""
+
+    def action() -> None:
+        from clipper_manifests.report import REPORTERS
+
+        if report_format not in (*REPORTERS, "auto"):
+            raise UsageError(f"unknown format {report_format!r}", hint=f"use one of: auto, {', '.join(REPORTERS)}")
+        project = find_project(root, None)
+        names = _select(project, profiles, all_profiles)
+        build = _build(project, names, report_format)
+        if report_format in ("text", "auto") and sys.stderr is not None:
+            typer.echo(f"{len(names)} profile(s) valid: {', '.join(names)}", err=True)
+        del build
+
+    _guarded(action)
+
+
+@app.command()
+def diff(profile: ProfileArg, root: RootOpt = None, out: OutOpt = None) -> None:
+    """Show what rendering PROFILE would change in out/ (coloured on a terminal)."""
+
+    def action() -> None:
+        from clipper_manifests.write import plan_tree, unified_diff
+
+        project = find_project(root, out)
+        names = _select(project, [profile], False)
+        build = _build(project, names)
+        text = unified_diff(plan_tree(project.out, build.files(), build.scope(), force=True))
+        if not text:
+            typer.echo("no changes", err=True)
+            return
+        if sys.stdout.isatty():
+            text = "".join(_colour_line(line) for line in text.splitlines(keepends=True))
+        typer.echo(text, nl=False)
+
+    _guarded(action)
+
+
+def _colour_line(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return typer.style(line, bold=True)
+    if line.startswith("+"):
+        return typer.style(line, fg=typer.colors.GREEN)
+    if line.startswith("-"):
+        return typer.style(line, fg=typer.colors.RED)
+    if line.startswith("@@"):
+        return typer.style(line, fg=typer.colors.CYAN)
+    return line
+
+
+@app.command("list")
+def list_profiles(root: RootOpt = None) -> None:
+    """List profiles with provider, environment, cluster and Kubernetes version."""
+
+    def action() -> None:
+        from clipper_manifests.profiles import load_merged
+
+        project = find_project(root, None)
+        rows = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES")]
+        for name in project.profile_names():
+            try:
+                data = load_merged(project, name).data
+            except ClipperError as error:
+                rows.append((name, f"(cannot load: {error.message})", "", "", "", ""))
+                continue
+            cluster = data.get("cluster") if isinstance(data.get("cluster"), dict) else {}
+            fields = (data.get("provider"), data.get("environment"), cluster.get("name"), cluster.get("region"), data.get("kubernetesVersion"))
+            rows.append((name, *(str(value) if value is not None else "-" for value in fields)))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            typer.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+    _guarded(action)
+
+
+@app.command()
+def show(
+    profile: ProfileArg,
+    explain: Annotated[str | None, typer.Option("--explain", help="A key such as api.replicas.min: where its value comes from.", show_default=False)] = None,
+    root: RootOpt = None,
+) -> None:
+    """Print the merged profile, or explain where one key's value comes from."""
+
+    def action() -> None:
+        from clipper_manifests.explain import explain_key, merged_text
+        from clipper_manifests.profiles import load_merged
+
+        project = find_project(root, None)
+        merged = load_merged(project, profile)
+        typer.echo(explain_key(merged, explain, Path.cwd()) if explain else merged_text(merged, project), nl=False)
+
+    _guarded(action)
+
+
+@app.command()
+def schema(
+    partial: Annotated[bool, typer.Option("--partial", help="The schema for partials (nothing required).")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Write both schemas to <root>/schemas/.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when <root>/schemas/ is stale.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Print the profile JSON Schema (draft 2020-12)."""
+
+    def action() -> None:
+        from clipper_manifests.profile_schema import sync_schema_files, schema_text
+
+        if write or check:
+            project = find_project(root, None)
+            stale = sync_schema_files(project.root / "schemas", write=write)
+            if stale and check:
+                typer.echo(f"error: stale: {', '.join(stale)}; run `clipper-manifests schema --write`", err=True)
+                raise typer.Exit(EXIT_INVALID)
+            typer.echo(f"schemas: {'updated ' + ', '.join(stale) if stale and write else 'up to date'}", err=True)
+            return
+        typer.echo(schema_text(partial), nl=False)
+
+    _guarded(action)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,89 @@
+"""Arrange rendered objects into a Kustomize tree: base, provider components, one overlay per profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from clipper_manifests.render import Rendered
+
+KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
+COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
+BASE_DIR = "base"
+LayerKind = Literal["base", "component", "overlay"]
+
+
+def file_stem(document: dict[str, Any]) -> str:
+    """Stable file name of an object: `<kind>-<name>`, lower case."""
+    return f"{document['kind'].lower()}-{document['metadata']['name']}"
+
+
+def component_dir(provider: str) -> str:
+    return f"components/{provider}"
+
+
+def overlay_dir(profile: str) -> str:
+    return f"overlays/{profile}"
+
+
+@dataclass(frozen=True)
+class ImageOverride:
+    name: str  # the placeholder image name used in base
+    new_name: str
+    new_tag: str | None = None
+    digest: str | None = None
+
+    def as_kustomize(self) -> dict[str, str]:
+        entry = {"name": self.name, "newName": self.new_name}
+        if self.digest:
+            entry["digest"] = self.digest
+        elif self.new_tag:
+            entry["newTag"] = self.new_tag
+        return entry
+
+
+@dataclass
+class Layer:
+    """One Kustomize directory and what it holds."""
+
+    kind: LayerKind
+    directory: str
+    resources: list[Rendered] = field(default_factory=list)
+    patches: list[Rendered] = field(default_factory=list)
+    components: tuple[str, ...] = ()  # directories of the components an overlay uses
+    namespace: str | None = None
+    images: tuple[ImageOverride, ...] = ()
+
+    def resource_files(self) -> list[str]:
+        return sorted(f"{file_stem(item.document)}.yaml" for item in self.resources)
+
+    def patch_files(self) -> list[str]:
+        return sorted(f"patches/{file_stem(item.document)}.yaml" for item in self.patches)
+
+    def kustomization(self) -> dict[str, Any]:
+        """The kustomization.yaml of this directory (Kustomize v5 fields only)."""
+        if self.kind == "component":
+            document: dict[str, Any] = {"apiVersion": COMPONENT_API, "kind": "Component"}
+        else:
+            document = {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization"}
+        if self.namespace:
+            document["namespace"] = self.namespace
+        resources = self.resource_files()
+        if self.kind == "overlay":
+            resources = [f"../../{BASE_DIR}", *resources]
+        if resources:
+            document["resources"] = resources
+        if self.components:
+            document["components"] = [f"../../{directory}" for directory in self.components]
+        if self.patches:
+            document["patches"] = [{"path": path} for path in self.patch_files()]
+        if self.images:
+            document["images"] = [image.as_kustomize() for image in self.images]
+        return document
+
+    def check_unique_names(self) -> list[str]:
+        """File names that two objects of this layer would both claim."""
+        names = [f"{file_stem(item.document)}" for item in self.resources]
+        patches = [f"patches/{file_stem(item.document)}" for item in self.patches]
+        everything = names + patches
+        return sorted({name for name in everything if everything.count(name) > 1})

@@ -1,0 +1,39 @@
+"""Problems are data: validators return them, reporters print them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from clipper_manifests.errors import Location
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    rule: str
+    severity: Severity = Severity.ERROR
+    path: str = ""
+    location: Location | None = None
+    profile: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def json_path(parts: tuple[object, ...] | list[object]) -> str:
+    """`("spec", "containers", 0, "image")` → `spec.containers[0].image`."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

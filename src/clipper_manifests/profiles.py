@@ -1,0 +1,178 @@
+"""Read profile files, resolve `extends`, merge, and remember where every value came from."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clipper_manifests.errors import Location, ProfileError, UsageError
+from clipper_manifests.project import Project
+from clipper_manifests.yamlio import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
+
+KeyPath = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ProfileFile:
+    """One file as written: its data (with `extends` removed) and the marks of its keys."""
+
+    name: str
+    path: Path
+    data: dict[str, Any]
+    marks: Marks
+    extends: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Origin:
+    location: Location
+    value: Any
+
+
+@dataclass
+class MergedProfile:
+    """A profile after `extends`: merged data plus, per key path, the values each file gave it."""
+
+    name: str
+    files: tuple[ProfileFile, ...]  # merge order: parents first, the profile itself last
+    data: dict[str, Any] = field(default_factory=dict)
+    history: dict[KeyPath, list[Origin]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.files[-1].path
+
+    def location(self, key_path: KeyPath) -> Location:
+        """Where the winning value of `key_path` (or its nearest ancestor) was written."""
+        for end in range(len(key_path), 0, -1):
+            origins = self.history.get(tuple(key_path[:end]))
+            if origins:
+                return origins[-1].location
+        return Location(self.path, 1, 1)
+
+
+def read_profile_file(project: Project, name: str) -> ProfileFile:
+    path = project.profile_path(name)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ProfileError(f"profile file {project.display(path)} does not exist", location=Location(path)) from None
+    except OSError as error:
+        raise ProfileError(f"cannot read {project.display(path)}: {error.strerror}", location=Location(path)) from None
+    try:
+        data, marks = load_marked(decode_utf8(raw, path))
+    except YamlSyntaxError as error:
+        raise ProfileError(
+            f"invalid YAML: {error.message}",
+            location=Location(path, error.line, error.column),
+            hint="fix the YAML syntax at that line",
+        ) from None
+    if data is None:
+        raise ProfileError("the file is empty", location=Location(path, 1, 1), hint="a profile is a YAML mapping such as `provider: aws`")
+    if not isinstance(data, dict):
+        raise ProfileError(
+            f"a profile must be a YAML mapping of keys to values, not a {_yaml_type(data)}",
+            location=Location(path, 1, 1),
+            hint="write `key: value` lines at the top level",
+        )
+    extends = data.pop("extends", ())
+    if isinstance(extends, str):
+        extends = (extends,)
+    if not isinstance(extends, (list, tuple)) or not all(isinstance(item, str) for item in extends):
+        raise ProfileError(
+            "`extends` takes a profile name or a list of names",
+            location=location_of(path, marks, ("extends",)),
+        )
+    return ProfileFile(name=name, path=path, data=data, marks=marks, extends=tuple(extends))
+
+
+def _yaml_type(value: Any) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(type(value), type(value).__name__)
+
+
+def check_profile_name(project: Project, name: str) -> None:
+    """A usage error, with the closest known names, for a profile that does not exist."""
+    known = project.profile_names()
+    if name in known:
+        return
+    close = difflib.get_close_matches(name, known, n=1)
+    suggestion = f"did you mean {close[0]!r}? " if close else ""
+    raise UsageError(
+        f"unknown profile {name!r}",
+        hint=f"{suggestion}known profiles: {', '.join(known) or '(none)'}",
+    )
+
+
+def merge_order(project: Project, name: str) -> list[ProfileFile]:
+    """Every file of the `extends` graph once, parents first (depth-first, in listed order)."""
+    ordered: list[ProfileFile] = []
+    seen: set[str] = set()
+
+    def visit(file: ProfileFile, stack: tuple[str, ...]) -> None:
+        for parent in file.extends:
+            where = location_of(file.path, file.marks, ("extends",))
+            if parent in stack or parent == file.name:
+                cycle = " → ".join((*stack, file.name, parent))
+                raise ProfileError(f"`extends` forms a cycle: {cycle}", location=where, hint="remove one of the links")
+            if not project.profile_path(parent).is_file():
+                partials = sorted(p.stem for p in project.profiles.glob("*.yaml"))
+                raise ProfileError(
+                    f"`extends` names {parent!r}, but {project.display(project.profile_path(parent))} does not exist",
+                    location=where,
+                    hint=f"available: {', '.join(partials)}",
+                )
+            if parent not in seen:
+                visit(read_profile_file(project, parent), (*stack, file.name))
+        if file.name not in seen:
+            seen.add(file.name)
+            ordered.append(file)
+
+    visit(read_profile_file(project, name), ())
+    return ordered
+
+
+def _drop_below(history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
+    for key in [k for k in history if len(k) > len(prefix) and k[: len(prefix)] == prefix]:
+        del history[key]
+
+
+def _merge_into(target: dict[str, Any], source: dict[str, Any], file: ProfileFile, history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
+    # Mappings merge key by key; any other value (scalar or list) replaces what was there.
+    for key, value in source.items():
+        key_path = (*prefix, key)
+        origin = Origin(location_of(file.path, file.marks, key_path), value)
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            history.setdefault(key_path, []).append(origin)
+            _merge_into(target[key], value, file, history, key_path)
+            continue
+        _drop_below(history, key_path)
+        history.setdefault(key_path, []).append(origin)
+        target[key] = _copy(value)
+        _record_nested(value, file, history, key_path)
+
+
+def _record_nested(value: Any, file: ProfileFile, history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        key_path = (*prefix, key)
+        history[key_path] = [Origin(location_of(file.path, file.marks, key_path), item)]
+        _record_nested(item, file, history, key_path)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def load_merged(project: Project, name: str) -> MergedProfile:
+    check_profile_name(project, name)
+    files = merge_order(project, name)
+    merged = MergedProfile(name=name, files=tuple(files))
+    for file in files:
+        _merge_into(merged.data, file.data, file, merged.history, ())
+    return merged

@@ -1,0 +1,58 @@
+"""Where things are: the project root and the folders the tool reads and writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from clipper_manifests.errors import UsageError
+
+PROFILE_SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+    out: Path
+
+    @property
+    def profiles(self) -> Path:
+        return self.root / "profiles"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    def profile_path(self, name: str) -> Path:
+        return self.profiles / f"{name}{PROFILE_SUFFIX}"
+
+    def profile_names(self) -> list[str]:
+        """Renderable profiles: every profiles/*.yaml not starting with `_` (those are partials)."""
+        if not self.profiles.is_dir():
+            return []
+        return sorted(p.stem for p in self.profiles.glob(f"*{PROFILE_SUFFIX}") if not p.name.startswith("_"))
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def find_project(root: Path | None, out: Path | None, start: Path | None = None) -> Project:
+    """Use `root` if given, else the nearest folder upwards from `start` that holds profiles/."""
+    if root is None:
+        here = (start or Path.cwd()).resolve()
+        for candidate in (here, *here.parents):
+            if (candidate / "profiles").is_dir():
+                root = candidate
+                break
+        else:
+            raise UsageError(
+                f"no profiles/ folder in {here} or any folder above it",
+                hint="run the command inside a clipper-manifests project, or pass --root DIR",
+            )
+    root = root.resolve()
+    if not (root / "profiles").is_dir():
+        raise UsageError(f"{root} has no profiles/ folder", hint="pass --root the folder that holds profiles/ and templates/")
+    return Project(root=root, out=(out or root / "out").resolve())

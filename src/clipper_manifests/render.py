@@ -1,0 +1,115 @@
+"""Jinja → YAML text → parsed objects. One environment, strict about undefined and raw values."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+
+from clipper_manifests.errors import Location, TemplateError
+from clipper_manifests.yamlio import YamlSyntaxError, load_documents
+
+TEMPLATE_SUFFIX = ".yaml.j2"
+
+
+class YamlScalar(str):
+    """Text that is already a safe YAML scalar (or flow collection)."""
+
+
+class RawText(str):
+    """Text a template deliberately writes unquoted (inside an embedded config file)."""
+
+
+def to_yaml(value: Any) -> YamlScalar:
+    # JSON is valid YAML, and a JSON string is a double-quoted scalar: no profile value can
+    # close it, start a comment, add a key or become a bool or a number by accident.
+    return YamlScalar(json.dumps(value, ensure_ascii=True))
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, (YamlScalar, RawText)) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    raise jinja2.TemplateRuntimeError(
+        f"value {value!r} is written without the `| yaml` filter; pipe profile and platform values through it"
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One object produced by one template."""
+
+    document: dict[str, Any]
+    template: str  # path relative to templates/
+
+
+@cache
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        finalize=_finalize,
+    )
+    env.filters["yaml"] = to_yaml
+    env.filters["text"] = lambda value: RawText(str(value))
+    return env
+
+
+def template_names(templates: Path, folder: str) -> list[str]:
+    base = templates / folder
+    if not base.is_dir():
+        return []
+    return sorted(str(p.relative_to(templates)) for p in base.rglob(f"*{TEMPLATE_SUFFIX}"))
+
+
+def render_template(templates: Path, name: str, context: dict[str, Any]) -> list[Rendered]:
+    path = templates / name
+    try:
+        text = environment(templates).get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        where = Path(error.filename) if error.filename else path
+        raise TemplateError(f"template syntax error: {error.message}", location=Location(where, error.lineno)) from None
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"template not found: {error.name}", location=Location(path)) from None
+    except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's fault
+        raise TemplateError(f"template failed: {error}", location=_template_location(sys.exc_info()[2], path)) from None
+    try:
+        documents = load_documents(text)
+    except YamlSyntaxError as error:
+        raise TemplateError(
+            f"rendered output is not valid YAML (output line {error.line}): {error.message}",
+            location=Location(path),
+            hint="check the YAML structure of the template around that line",
+        ) from None
+    return [Rendered(_check_object(document, path), name) for document in documents]
+
+
+def _template_location(trace: TracebackType | None, fallback: Path) -> Location:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    found = Location(fallback)
+    while trace is not None:
+        filename = trace.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = Location(Path(filename), trace.tb_lineno)
+        trace = trace.tb_next
+    return found
+
+
+def _check_object(document: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(document, dict) or not isinstance(document.get("metadata"), dict):
+        raise TemplateError("every rendered document must be a Kubernetes object with metadata", location=Location(path))
+    for key in ("apiVersion", "kind"):
+        if not isinstance(document.get(key), str):
+            raise TemplateError(f"rendered object has no {key}", location=Location(path))
+    if not isinstance(document["metadata"].get("name"), str):
+        raise TemplateError("rendered object has no metadata.name", location=Location(path))
+    return document

@@ -1,0 +1,79 @@
+"""Problems → text for people, JSON for tools, workflow commands for GitHub Actions."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from clipper_manifests.problems import Problem, Severity
+
+Reporter = Callable[[list[Problem], Path], str]
+
+
+def _where(problem: Problem, root: Path) -> str:
+    return problem.location.render(root) if problem.location else "(no location)"
+
+
+def text_report(problems: list[Problem], root: Path) -> str:
+    lines = []
+    for problem in problems:
+        path = f"{problem.path}: " if problem.path else ""
+        lines.append(f"{_where(problem, root)}: {problem.severity.value}: {path}{problem.message} ({problem.rule})")
+    errors = sum(problem.is_error for problem in problems)
+    warnings = sum(problem.severity is Severity.WARNING for problem in problems)
+    if problems:
+        lines.append(f"{errors} error(s), {warnings} warning(s)")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def json_report(problems: list[Problem], root: Path) -> str:
+    items = []
+    for problem in problems:
+        location = problem.location
+        items.append(
+            {
+                "profile": problem.profile,
+                "severity": problem.severity.value,
+                "rule": problem.rule,
+                "path": problem.path,
+                "message": problem.message,
+                "file": location.render(root).split(":")[0] if location else None,
+                "line": location.line if location else None,
+                "column": location.column if location else None,
+            }
+        )
+    return json.dumps({"problems": items}, indent=2) + "\n"
+
+
+def _escape(value: str, *, property_value: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if property_value else value
+
+
+def github_report(problems: list[Problem], root: Path) -> str:
+    lines = []
+    for problem in problems:
+        level = {"error": "error", "warning": "warning", "note": "notice"}[problem.severity.value]
+        fields = []
+        if problem.location:
+            fields.append(f"file={_escape(problem.location.render(root).split(':')[0], property_value=True)}")
+            if problem.location.line:
+                fields.append(f"line={problem.location.line}")
+            if problem.location.column:
+                fields.append(f"col={problem.location.column}")
+        fields.append(f"title={_escape(problem.rule, property_value=True)}")
+        message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+        lines.append(f"::{level} {','.join(fields)}::{_escape(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+REPORTERS: dict[str, Reporter] = {"text": text_report, "json": json_report, "github": github_report}
+
+
+def pick_format(requested: str) -> str:
+    """`auto` is github under GitHub Actions, text elsewhere."""
+    if requested == "auto":
+        return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    return requested

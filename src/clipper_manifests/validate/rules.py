@@ -1,0 +1,90 @@
+"""Profile rules: checks a JSON Schema cannot express, each with an id, a rationale and a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from clipper_manifests.model import Image, Profile
+from clipper_manifests.problems import Problem, Severity, json_path
+from clipper_manifests.profiles import MergedProfile
+
+Finding = tuple[tuple[Any, ...], str, Severity]
+Check = Callable[[Profile], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    fix: str
+    check: Check
+
+
+RULES: list[Rule] = []
+
+
+def rule(rule_id: str, summary: str, fix: str) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES.append(Rule(rule_id, summary, fix, check))
+        return check
+
+    return register
+
+
+@rule("prod-api-replicas", "Production runs at least 3 API pods (seed: 3+).", "raise api.replicas.min to 3 or more")
+def _api_replicas(profile: Profile) -> Iterator[Finding]:
+    if profile.is_production and profile.api.replicas.min < 3:
+        yield ("api", "replicas", "min"), f"{profile.api.replicas.min} is less than the minimum of 3 for production", Severity.ERROR
+
+
+@rule("prod-frontend-replicas", "Production runs at least 2 frontend pods (seed: 2+).", "raise frontend.replicas.min to 2 or more")
+def _frontend_replicas(profile: Profile) -> Iterator[Finding]:
+    if profile.is_production and profile.frontend.replicas.min < 2:
+        yield ("frontend", "replicas", "min"), f"{profile.frontend.replicas.min} is less than the minimum of 2 for production", Severity.ERROR
+
+
+@rule("replica-range", "Replica bounds must be ordered.", "make replicas.min no larger than replicas.max")
+def _replica_range(profile: Profile) -> Iterator[Finding]:
+    for section, bounds in (("api", profile.api.replicas), ("frontend", profile.frontend.replicas)):
+        if bounds.min > bounds.max:
+            yield (section, "replicas"), f"min {bounds.min} is larger than max {bounds.max}", Severity.ERROR
+
+
+@rule(
+    "api-scheduler-fanout",
+    "Every API pod runs the background schedulers (no leader election), so many pods multiply that work.",
+    "keep api.replicas.max at 20 or below unless the schedulers can take it",
+)
+def _scheduler_fanout(profile: Profile) -> Iterator[Finding]:
+    if profile.api.replicas.max > 20:
+        yield ("api", "replicas", "max"), f"{profile.api.replicas.max} API pods would each run the schedulers", Severity.WARNING
+
+
+@rule("image-pinned", "Images are pinned by tag or digest; `latest` is never acceptable in production.", "set images.<name>.tag to a release or images.<name>.digest")
+def _images_pinned(profile: Profile) -> Iterator[Finding]:
+    images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend}
+    for name, image in images.items():
+        if not image.tag and not image.digest:
+            yield ("images", name), "no tag and no digest: the image is not pinned", Severity.ERROR
+        elif image.tag == "latest" and not image.digest:
+            severity = Severity.ERROR if profile.is_production else Severity.WARNING
+            yield ("images", name, "tag"), "`latest` is not a pinned tag", severity
+
+
+def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
+    problems = []
+    for item in RULES:
+        for key_path, message, severity in item.check(profile):
+            problems.append(
+                Problem(
+                    message=f"{message}; {item.fix}" if severity is Severity.ERROR else message,
+                    rule=item.id,
+                    severity=severity,
+                    path=json_path(key_path),
+                    location=merged.location(key_path),
+                    profile=profile.name,
+                )
+            )
+    return problems

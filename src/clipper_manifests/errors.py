@@ -6,6 +6,7 @@ turns them into text, so the same error reads the same from every command.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,10 +31,8 @@ class Location:
     def render(self, root: Path | None = None) -> str:
         shown = self.path
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 shown = self.path.relative_to(root)
-            except ValueError:
-                pass
         text = str(shown)
         if self.line:
             text += f":{self.line}"

@@ -155,9 +155,11 @@ def image_name(image: str) -> str:
 def _rewrite_image(image: str, images: tuple[ImageOverride, ...]) -> str:
     for override in images:
         if image_name(image) == override.name:
-            if override.digest:
-                return f"{override.new_name}@{override.digest}"
+            # Kustomize writes both when both are given: name:tag@digest (the digest decides).
+            reference = override.new_name
             if override.new_tag:
-                return f"{override.new_name}:{override.new_tag}"
-            return override.new_name
+                reference += f":{override.new_tag}"
+            if override.digest:
+                reference += f"@{override.digest}"
+            return reference
     return image

@@ -35,10 +35,10 @@ class ImageOverride:
 
     def as_kustomize(self) -> dict[str, str]:
         entry = {"name": self.name, "newName": self.new_name}
+        if self.new_tag:
+            entry["newTag"] = self.new_tag
         if self.digest:
             entry["digest"] = self.digest
-        elif self.new_tag:
-            entry["newTag"] = self.new_tag
         return entry
 
 

@@ -31,10 +31,10 @@ class Image:
 
     @property
     def reference(self) -> str:
-        """The full reference the cluster pulls: digest wins over tag."""
-        if self.digest:
-            return f"{self.repository}@{self.digest}"
-        return f"{self.repository}:{self.tag or 'latest'}"
+        """The full reference the cluster pulls (with both, the digest decides)."""
+        tag = f":{self.tag}" if self.tag else ""
+        digest = f"@{self.digest}" if self.digest else ""
+        return f"{self.repository}{tag}{digest}"
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,9 @@ def _describe(error: Any) -> str:
     return str(error.message)
 
 
-def _problem(profile: MergedProfile, key_path: tuple[Any, ...], message: str, rule: str, report_path: tuple[Any, ...] | None = None) -> Problem:
+def _problem(
+    profile: MergedProfile, key_path: tuple[Any, ...], message: str, rule: str, report_path: tuple[Any, ...] | None = None
+) -> Problem:
     return Problem(
         message=message,
         rule=rule,

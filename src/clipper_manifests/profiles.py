@@ -138,7 +138,9 @@ def _drop_below(history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
         del history[key]
 
 
-def _merge_into(target: dict[str, Any], source: dict[str, Any], file: ProfileFile, history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
+def _merge_into(
+    target: dict[str, Any], source: dict[str, Any], file: ProfileFile, history: dict[KeyPath, list[Origin]], prefix: KeyPath
+) -> None:
     # Mappings merge key by key; any other value (scalar or list) replaces what was there.
     for key, value in source.items():
         key_path = (*prefix, key)

@@ -138,7 +138,11 @@ def apply_plan(plan: Plan) -> None:
         staging = None
     except OSError as error:
         where = Path(error.filename) if error.filename else out
-        raise OutputError(f"could not write the output tree: {error.strerror or error}", location=Location(where), hint="check that the folder is writable; out/ was left as it was") from None
+        raise OutputError(
+            f"could not write the output tree: {error.strerror or error}",
+            location=Location(where),
+            hint="check that the folder is writable; out/ was left as it was",
+        ) from None
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -166,7 +170,7 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def unified_diff(plan: Plan) -> str:
-    chunks = []
+    chunks: list[str] = []
     for name, text in plan.writes.items():
         current = _read(plan.out / name)
         before = current.decode("utf-8", errors="replace").splitlines(keepends=True) if current is not None else []
@@ -174,5 +178,7 @@ def unified_diff(plan: Plan) -> str:
         chunks.extend(difflib.unified_diff(before, text.splitlines(keepends=True), old_label, f"b/{name}"))
     for name in plan.deletes:
         current = _read(plan.out / name) or b""
-        chunks.extend(difflib.unified_diff(current.decode("utf-8", errors="replace").splitlines(keepends=True), [], f"a/{name}", "/dev/null"))
+        chunks.extend(
+            difflib.unified_diff(current.decode("utf-8", errors="replace").splitlines(keepends=True), [], f"a/{name}", "/dev/null")
+        )
     return "".join(chunk if chunk.endswith("\n") else chunk + "\n" for chunk in chunks)

@@ -111,7 +111,7 @@ def load_marked(text: str) -> tuple[Any, Marks]:
     return reader.read(node, ()), reader.marks
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _StrictLoader(_BaseLoader):
     """The fast loader, but refusing duplicate keys."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -134,12 +134,12 @@ def load_documents(text: str) -> list[Any]:
         raise _syntax_error(error) from None
 
 
-class _KubeDumper(_BaseDumper):  # type: ignore[misc,valid-type]
+class _KubeDumper(_BaseDumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: _KubeDumper, value: str) -> yaml.Node:
     # Multi-line values (config files, scripts) read far better as literal blocks.
     style = "|" if "\n" in value and not value.startswith(" ") else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)

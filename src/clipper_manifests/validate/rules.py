@@ -42,7 +42,11 @@ def _api_replicas(profile: Profile) -> Iterator[Finding]:
 @rule("prod-frontend-replicas", "Production runs at least 2 frontend pods (seed: 2+).", "raise frontend.replicas.min to 2 or more")
 def _frontend_replicas(profile: Profile) -> Iterator[Finding]:
     if profile.is_production and profile.frontend.replicas.min < 2:
-        yield ("frontend", "replicas", "min"), f"{profile.frontend.replicas.min} is less than the minimum of 2 for production", Severity.ERROR
+        yield (
+            ("frontend", "replicas", "min"),
+            f"{profile.frontend.replicas.min} is less than the minimum of 2 for production",
+            Severity.ERROR,
+        )
 
 
 @rule("replica-range", "Replica bounds must be ordered.", "make replicas.min no larger than replicas.max")
@@ -62,7 +66,11 @@ def _scheduler_fanout(profile: Profile) -> Iterator[Finding]:
         yield ("api", "replicas", "max"), f"{profile.api.replicas.max} API pods would each run the schedulers", Severity.WARNING
 
 
-@rule("image-pinned", "Images are pinned by tag or digest; `latest` is never acceptable in production.", "set images.<name>.tag to a release or images.<name>.digest")
+@rule(
+    "image-pinned",
+    "Images are pinned by tag or digest; `latest` is never acceptable in production.",
+    "set images.<name>.tag to a release or images.<name>.digest",
+)
 def _images_pinned(profile: Profile) -> Iterator[Finding]:
     images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend}
     for name, image in images.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -26,10 +27,16 @@ class RawText(str):
     """Text a template deliberately writes unquoted (inside an embedded config file)."""
 
 
+# Characters YAML does not allow raw in a scalar, or reads as line breaks (U+0085, U+2028,
+# U+2029); JSON leaves them alone, so they get YAML escapes.
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
 def to_yaml(value: Any) -> YamlScalar:
     # JSON is valid YAML, and a JSON string is a double-quoted scalar: no profile value can
     # close it, start a comment, add a key or become a bool or a number by accident.
-    return YamlScalar(json.dumps(value, ensure_ascii=True))
+    text = json.dumps(value, ensure_ascii=False)
+    return YamlScalar(_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
 def _finalize(value: Any) -> Any:

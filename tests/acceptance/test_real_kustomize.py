@@ -1,0 +1,75 @@
+"""Every overlay builds with the real Kustomize (kubectl kustomize) into exactly the objects
+the tool resolved and validated for that profile."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from clipper_manifests.build import Builder
+from clipper_manifests.project import find_project
+from clipper_manifests.validate.kubernetes import check_builtin
+from tests.conftest import REPO
+
+PROFILES = find_project(REPO, None).profile_names()
+
+
+def _key(document: dict[str, Any]) -> tuple[str, str, str, str]:
+    meta = document["metadata"]
+    return (document["apiVersion"], document["kind"], meta.get("namespace", ""), meta["name"])
+
+
+def _kustomize(kubectl: Path, directory: Path) -> dict[tuple[str, str, str, str], Any]:
+    result = subprocess.run([str(kubectl), "kustomize", str(directory)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return {_key(document): document for document in yaml.safe_load_all(result.stdout) if document}
+
+
+@pytest.fixture(scope="module")
+def rendered_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped profiles rendered into a fresh folder (not the committed out/)."""
+    out = tmp_path_factory.mktemp("out")
+    builder = Builder(find_project(REPO, out))
+    for name, text in builder.build(PROFILES).files().items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    return out
+
+
+def test_six_profiles_are_shipped() -> None:
+    assert PROFILES == ["prod-aws", "prod-do", "prod-gcp", "staging-aws", "staging-do", "staging-gcp"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_overlay_builds_to_the_objects_the_tool_resolved(profile: str, rendered_tree: Path, k8s_tools: dict[str, Path]) -> None:
+    built = _kustomize(k8s_tools["kubectl"], rendered_tree / "overlays" / profile)
+    resolved = {_key(document): document for document in Builder(find_project(REPO, None)).build_profile(profile).resolved}
+    assert sorted(built) == sorted(resolved)
+    for key, document in built.items():
+        assert document == resolved[key], f"{key} differs between kubectl kustomize and the tool"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_committed_overlay_builds_and_passes_strict_kubernetes_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
+    version = Builder(find_project(REPO, None)).build_profile(profile).merged.data["kubernetesVersion"]
+    built = _kustomize(k8s_tools["kubectl"], REPO / "out" / "overlays" / profile)
+    assert built, "the overlay built no objects"
+    for key, document in built.items():
+        assert check_builtin(document, version) == [], key
+
+
+def test_kubernetes_validate_itself_agrees_on_one_object(k8s_tools: dict[str, Path]) -> None:
+    """The cached validator must give kubernetes-validate's own verdict."""
+    import kubernetes_validate
+
+    built = _kustomize(k8s_tools["kubectl"], REPO / "out" / "overlays" / "prod-aws")
+    deployment = next(d for k, d in built.items() if k[1] == "Deployment")
+    kubernetes_validate.validate(deployment, "1.33.0", strict=True)
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, "1.33.0", strict=True)
+    assert [p.rule for p in check_builtin(deployment, "1.33")] == ["kubernetes-schema"]

@@ -59,8 +59,13 @@ class Build:
             result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
         for item in self.profiles.values():
             if item.overlay is not None:
-                result |= layer_files(item.overlay, self.project.display(item.merged.path))
+                result |= layer_files(item.overlay, self._profile_source(item.merged))
         return result
+
+    def _profile_source(self, merged: MergedProfile) -> str:
+        parents = [file.name for file in merged.files[:-1]]
+        extends = f" (extending {', '.join(parents)})" if parents else ""
+        return f"{self.project.display(merged.path)}{extends}"
 
     def scope(self) -> list[str]:
         """The output folders this build owns completely (what may be pruned)."""

@@ -1,0 +1,356 @@
+"""Benchmark clipper-manifests: against kubectl kustomize, at scale, and at start-up.
+
+Usage: python bench/bench_render.py [--repeat N] [--profiles K] [--json]
+
+What it measures (every command runs as a subprocess, as a user or CI would run it):
+  1. `clipper-manifests render --all --check` on this project;
+  2. `kubectl kustomize out/overlays/<p>` for every overlay, one sample = all overlays;
+     the tool should cost no more than building its own output (ratio <= 1.0);
+  3. `validate --all` and `render --all --out` over K generated profiles in a temporary
+     copy of the project (target: <= 5 s each);
+  4. start-up of `--help` and `list`.
+
+This is a measurement, not a test: it exits 0 even when a target is missed, and non-zero
+only when a command fails (1, with the command's output) or cannot be set up (2).
+The last line of the output is one JSON object; `--json` prints only that line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTALLER = ROOT / "scripts" / "install_k8s_tools.py"
+RATIO_TARGET = 1.0
+SCALE_TARGET_S = 5.0
+# One untimed run first, so the first sample does not pay for cold page cache and
+# freshly written .pyc files, which a developer re-running the tool never sees.
+WARMUP = 1
+
+# (environment partial, provider partial, provider, short name used in generated names).
+# Cycling through all six mixes makes the scale test exercise every shipped partial.
+MIXES = (
+    ("_production", "_aws", "aws", "aws"),
+    ("_staging", "_gcp", "gcp", "gcp"),
+    ("_production", "_digitalocean", "digitalocean", "do"),
+    ("_staging", "_aws", "aws", "aws"),
+    ("_production", "_gcp", "gcp", "gcp"),
+    ("_staging", "_digitalocean", "digitalocean", "do"),
+)
+
+# Endpoints shaped like the shipped profiles' for each provider; {n} numbers them so no two
+# generated profiles render identical objects. (postgres, postgres read, redis, opensearch)
+ENDPOINTS = {
+    "aws": (
+        "clipper-{n}.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com",
+        "clipper-{n}.cluster-ro-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com",
+        "clustercfg.clipper-{n}.x1y2z3.use1.cache.amazonaws.com",
+        "https://vpc-clipper-{n}-a1b2c3d4e5f6.us-east-1.es.amazonaws.com",
+    ),
+    "gcp": (
+        "10.{hi}.{lo}.3",
+        "10.{hi}.{lo}.4",
+        "10.{hi}.{lo}.5",
+        "https://clipper-{n}-search.aivencloud.com:24947",
+    ),
+    "digitalocean": (
+        "private-clipper-{n}-pg-do-user-1234567-0.b.db.ondigitalocean.com",
+        "replica-clipper-{n}-pg-do-user-1234567-0.b.db.ondigitalocean.com",
+        "private-clipper-{n}-cache-do-user-1234567-0.b.db.ondigitalocean.com",
+        "https://clipper-{n}-search-do-user-1234567-0.b.db.ondigitalocean.com:25060",
+    ),
+}
+
+
+class CommandFailed(Exception):
+    def __init__(self, cmd: Sequence[str], proc: subprocess.CompletedProcess[str]) -> None:
+        super().__init__(f"command failed (exit {proc.returncode}): {' '.join(cmd)}")
+        self.proc = proc
+
+
+class SetupError(Exception):
+    """The benchmark cannot start (no kubectl, no overlays): not a measurement failure."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    samples: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"median_s": round(self.median, 4), "min_s": round(self.min, 4), "samples_s": [round(s, 4) for s in self.samples]}
+
+
+def cli_command() -> list[str]:
+    # In a venv the console script sits next to the interpreter; running it measures what a
+    # user types. `-m` covers an interpreter whose scripts live elsewhere.
+    script = Path(sys.executable).with_name("clipper-manifests")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "clipper_manifests"]
+
+
+def run(cmd: Sequence[str], cwd: Path) -> None:
+    # Output is captured (not inherited) for every command alike, so piping costs the same
+    # for the tool and kubectl, and a failure can show what the command said.
+    proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise CommandFailed(cmd, proc)
+
+
+def time_commands(commands: Sequence[Sequence[str]], cwd: Path, repeat: int, before: Callable[[], None] | None = None) -> Timing:
+    """Wall time of running `commands` one after another; one sample per repetition."""
+    samples: list[float] = []
+    for index in range(WARMUP + repeat):
+        if before is not None:
+            before()  # outside the timed region: resetting state is not what we measure
+        start = time.perf_counter()
+        for cmd in commands:
+            run(cmd, cwd)
+        elapsed = time.perf_counter() - start
+        if index >= WARMUP:
+            samples.append(elapsed)
+    return Timing(tuple(samples))
+
+
+def load_kubectl() -> Path:
+    """kubectl from the project's pinned installer (scripts/ is not a package, hence importlib)."""
+    spec = importlib.util.spec_from_file_location("install_k8s_tools", INSTALLER)
+    if spec is None or spec.loader is None:
+        raise SetupError(f"cannot load {INSTALLER}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ensure_tools: Callable[[], dict[str, Path]] = module.ensure_tools
+    install_error: type[Exception] = module.ToolInstallError
+    try:
+        return ensure_tools()["kubectl"]
+    except (install_error, OSError) as exc:
+        raise SetupError(f"kubectl unavailable: {exc}") from exc
+
+
+def kubectl_version(kubectl: Path) -> str:
+    proc = subprocess.run([str(kubectl), "version", "--client", "-o", "json"], capture_output=True, text=True, check=False)
+    try:
+        return str(json.loads(proc.stdout)["clientVersion"]["gitVersion"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def renderable_profiles(root: Path) -> list[str]:
+    # Same rule as the tool: files starting with `_` are partials and render nothing.
+    return sorted(p.stem for p in (root / "profiles").glob("*.yaml") if not p.name.startswith("_"))
+
+
+def generated_profile(index: int, name: str) -> str:
+    environment, provider_partial, provider, short = MIXES[index % len(MIXES)]
+    production = environment == "_production"
+    n = f"{name}-{short}"
+    fields = {"n": n, "hi": 40 + index // 200, "lo": index % 200}
+    pg, pg_read, redis, search = (template.format(**fields) for template in ENDPOINTS[provider])
+    # Replica bounds vary with the index but stay inside the profile rules (production API
+    # min >= 3 and frontend min >= 2, min <= max, API max <= 20) so validate reports nothing.
+    api_min = (3 if production else 1) + index % 4
+    api_max = api_min + 2 + index % 7
+    fe_min = (2 if production else 1) + index % 3
+    fe_max = fe_min + index % 5
+    lines = [
+        "# Generated by bench/bench_render.py for the scale benchmark.",
+        f"extends: [{environment}, {provider_partial}]",
+        f"description: Scale benchmark profile {index} ({environment[1:]} on {provider})",
+        "cluster:",
+        f"  name: clipper-{n}",
+        f"namespace: clipper-{name}",
+        "images:",
+        f"  api: {{tag: v1.{40 + index % 5}.{index % 10}}}",
+        "api:",
+        f"  replicas: {{min: {api_min}, max: {api_max}}}",
+        "frontend:",
+        f"  replicas: {{min: {fe_min}, max: {fe_max}}}",
+        "postgres:",
+        "  managed:",
+        f"    endpoint: {pg}",
+    ]
+    if production:
+        lines += ["    readEndpoints:", f"      - {pg_read}"]
+    lines += ["redis:", "  managed:", f"    endpoint: {redis}"]
+    if provider == "digitalocean":
+        lines.append("    port: 25061")  # DigitalOcean's managed Valkey listens next to PostgreSQL's port
+    lines += ["opensearch:", "  managed:", f"    url: {search}"]
+    return "\n".join(lines) + "\n"
+
+
+def make_scale_project(tmp: Path, count: int) -> int:
+    """Copy profiles/ and templates/ into tmp and add `count` generated profiles; return how many render."""
+    shutil.copytree(ROOT / "profiles", tmp / "profiles")
+    shutil.copytree(ROOT / "templates", tmp / "templates")
+    width = max(3, len(str(count - 1)))
+    for index in range(count):
+        name = f"gen-{index:0{width}d}"
+        (tmp / "profiles" / f"{name}.yaml").write_text(generated_profile(index, name), encoding="utf-8")
+    return len(renderable_profiles(tmp))
+
+
+def progress(quiet: bool, message: str) -> None:
+    # stderr, so stdout stays the table plus the JSON line.
+    if not quiet:
+        print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    cli = cli_command()
+    quiet: bool = args.json
+    repeat: int = args.repeat
+    kubectl = load_kubectl()
+    overlays = sorted(p.name for p in (ROOT / "out" / "overlays").iterdir() if p.is_dir()) if (ROOT / "out" / "overlays").is_dir() else []
+    if not overlays:
+        raise SetupError(f"no overlays in {ROOT / 'out' / 'overlays'}: run `clipper-manifests render --all` first")
+
+    progress(quiet, f"render --all --check x{repeat}")
+    render_check = time_commands([[*cli, "render", "--all", "--check"]], ROOT, repeat)
+    progress(quiet, f"kubectl kustomize x {len(overlays)} overlays x{repeat}")
+    kustomize = time_commands([[str(kubectl), "kustomize", f"out/overlays/{p}"] for p in overlays], ROOT, repeat)
+    progress(quiet, f"start-up (--help, list) x{repeat}")
+    help_timing = time_commands([[*cli, "--help"]], ROOT, repeat)
+    list_timing = time_commands([[*cli, "list"]], ROOT, repeat)
+
+    with tempfile.TemporaryDirectory(prefix="clipper-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        total = make_scale_project(tmp, args.profiles)
+        out = tmp / "out"
+        progress(quiet, f"scale: validate --all over {total} profiles x{repeat}")
+        scale_validate = time_commands([[*cli, "validate", "--all", "--root", str(tmp)]], tmp, repeat)
+        progress(quiet, f"scale: render --all over {total} profiles x{repeat}")
+        # Start every sample from an empty out/: a second render into an up-to-date tree
+        # would measure the no-change path instead of writing the whole tree.
+        scale_render = time_commands(
+            [[*cli, "render", "--all", "--root", str(tmp), "--out", str(out)]],
+            tmp,
+            repeat,
+            before=lambda: shutil.rmtree(out, ignore_errors=True),
+        )
+        written = sum(1 for p in out.rglob("*") if p.is_file())
+
+    ratio = render_check.median / kustomize.median
+
+    def scale_entry(timing: Timing) -> dict[str, Any]:
+        return {
+            **timing.as_json(),
+            "per_profile_ms": round(timing.median / total * 1000, 3),
+            "target_s": SCALE_TARGET_S,
+            "ok": timing.median <= SCALE_TARGET_S,
+        }
+
+    return {
+        "repeat": repeat,
+        "warmup": WARMUP,
+        "python": platform.python_version(),
+        "kubectl": kubectl_version(kubectl),
+        "cli": " ".join(cli),
+        "render_check": {**render_check.as_json(), "profiles": len(renderable_profiles(ROOT))},
+        "kustomize": {**kustomize.as_json(), "overlays": len(overlays)},
+        "ratio": {"value": round(ratio, 4), "target": RATIO_TARGET, "ok": ratio <= RATIO_TARGET},
+        "scale": {
+            "generated": args.profiles,
+            "profiles": total,
+            "files_written": written,
+            "validate": scale_entry(scale_validate),
+            "render": scale_entry(scale_render),
+        },
+        "startup": {"help": help_timing.as_json(), "list": list_timing.as_json()},
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    def secs(entry: dict[str, Any], key: str) -> str:
+        return f"{entry[key]:.3f} s"
+
+    def yes(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    scale = result["scale"]
+    rows = [["measurement", "median", "min", "per profile", "target", "met"]]
+    rc, kz, ratio = result["render_check"], result["kustomize"], result["ratio"]
+    rows.append([f"render --all --check ({rc['profiles']} profiles)", secs(rc, "median_s"), secs(rc, "min_s"), "", "", ""])
+    rows.append([f"kubectl kustomize ({kz['overlays']} overlays)", secs(kz, "median_s"), secs(kz, "min_s"), "", "", ""])
+    rows.append(["ratio tool/kustomize (median)", f"{ratio['value']:.2f}", "", "", f"<= {ratio['target']:.1f}", yes(ratio["ok"])])
+    for label, key in (("validate --all", "validate"), ("render --all --out", "render")):
+        entry = scale[key]
+        rows.append(
+            [
+                f"{label} ({scale['profiles']} profiles)",
+                secs(entry, "median_s"),
+                secs(entry, "min_s"),
+                f"{entry['per_profile_ms']:.1f} ms",
+                f"<= {entry['target_s']:.0f} s",
+                yes(entry["ok"]),
+            ]
+        )
+    for label, key in (("start-up: --help", "help"), ("start-up: list", "list")):
+        entry = result["startup"][key]
+        rows.append([label, secs(entry, "median_s"), secs(entry, "min_s"), "", "", ""])
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    # Text left-aligned, numbers right-aligned so their decimal points line up.
+    lines = [
+        "  ".join(cell.ljust(w) if col == 0 else cell.rjust(w) for col, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    header = (
+        f"clipper-manifests benchmark: {result['repeat']} samples (+{result['warmup']} warm-up) each; "
+        f"python {result['python']}, kubectl {result['kubectl']}; "
+        f"scale: {scale['generated']} generated + {scale['profiles'] - scale['generated']} shipped profiles, "
+        f"{scale['files_written']} files rendered"
+    )
+    return "\n".join([header, "", *lines])
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=positive, default=5, help="timed samples per measurement (default: 5)")
+    parser.add_argument("--profiles", type=positive, default=200, help="profiles to generate for the scale test (default: 200)")
+    parser.add_argument("--json", action="store_true", help="print only the JSON result line")
+    args = parser.parse_args(argv)
+    try:
+        result = measure(args)
+    except CommandFailed as exc:
+        print(f"bench_render: {exc}", file=sys.stderr)
+        # The tool reports problems on stderr, but `render --check` prints its diff on stdout.
+        print(exc.proc.stderr or exc.proc.stdout, file=sys.stderr, end="")
+        return 1
+    except SetupError as exc:
+        print(f"bench_render: {exc}", file=sys.stderr)
+        return 2
+    if not args.json:
+        print(table(result))
+        print()
+    print(json.dumps(result, separators=(",", ":")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

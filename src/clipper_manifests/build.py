@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests import context, kustomize, layout
-from clipper_manifests.errors import Location, TemplateError
+from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.model import Profile, from_data
 from clipper_manifests.problems import Problem
@@ -30,7 +30,8 @@ API_IMAGE, FRONTEND_IMAGE = "clipper-api", "clipper-frontend"
 
 @dataclass
 class ProfileBuild:
-    merged: MergedProfile
+    name: str
+    merged: MergedProfile | None = None
     profile: Profile | None = None
     overlay: Layer | None = None
     resolved: list[dict[str, Any]] = field(default_factory=list)
@@ -58,7 +59,7 @@ class Build:
         for provider, component in self.components.items():
             result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
         for item in self.profiles.values():
-            if item.overlay is not None:
+            if item.overlay is not None and item.merged is not None:
                 result |= layer_files(item.overlay, self._profile_source(item.merged))
         return result
 
@@ -128,7 +129,13 @@ class Builder:
         return rendered
 
     def build_profile(self, name: str) -> ProfileBuild:
-        item = ProfileBuild(merged=load_merged(self.project, name))
+        item = ProfileBuild(name=name)
+        try:
+            item.merged = load_merged(self.project, name)
+        except ProfileError as error:
+            # One unreadable profile must not hide the problems of the others.
+            item.problems = [Problem(error.message, "profile-file", location=error.location, profile=name, hint=error.hint)]
+            return item
         item.problems = check_profile_schema(item.merged)
         if item.problems:
             return item  # the typed profile and everything after it need a valid profile
@@ -171,7 +178,7 @@ class Builder:
         key_path = tuple(_parse_path(problem.path))
         where = _output_location(self.project, [self.base, self.component(document_provider(item)), item.overlay], document, key_path)
         label = f"{document['kind']}/{document['metadata']['name']}: {problem.message}"
-        return Problem(label, problem.rule, problem.severity, problem.path, where, item.merged.name)
+        return Problem(label, problem.rule, problem.severity, problem.path, where, item.name)
 
 
 def document_provider(item: ProfileBuild) -> str:

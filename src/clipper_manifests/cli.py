@@ -114,9 +114,9 @@ def _build(project: Project, names: list[str], report_format: str = "text") -> A
 
     build = Builder(project).build(names)
     problems = build.problems
-    if problems:
-        output = REPORTERS[pick_format(report_format)](problems, Path.cwd())
-        typer.echo(output, nl=False, err=report_format == "text")
+    chosen = pick_format(report_format)
+    if problems or chosen == "json":  # JSON readers want a document even when it is empty
+        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False, err=chosen == "text")
     if not build.ok:
         raise ValidationFailed(problems)
     return build

@@ -22,6 +22,7 @@ class Problem:
     path: str = ""
     location: Location | None = None
     profile: str = ""
+    hint: str = ""
 
     @property
     def is_error(self) -> bool:

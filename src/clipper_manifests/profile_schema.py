@@ -81,8 +81,13 @@ def _describe(error: Any) -> str:
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
     if error.validator == "type":
-        return f"{error.instance!r} is a {type(error.instance).__name__}, expected {error.validator_value}"
+        return f"{error.instance!r} is {_json_type(error.instance)}, expected {error.validator_value}"
     return str(error.message)
+
+
+def _json_type(value: Any) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping"}
+    return names.get(type(value), "null")
 
 
 def _problem(

@@ -21,6 +21,8 @@ def text_report(problems: list[Problem], root: Path) -> str:
     for problem in problems:
         path = f"{problem.path}: " if problem.path else ""
         lines.append(f"{_where(problem, root)}: {problem.severity.value}: {path}{problem.message} ({problem.rule})")
+        if problem.hint:
+            lines.append(f"  hint: {problem.hint}")
     errors = sum(problem.is_error for problem in problems)
     warnings = sum(problem.severity is Severity.WARNING for problem in problems)
     if problems:
@@ -39,6 +41,7 @@ def json_report(problems: list[Problem], root: Path) -> str:
                 "rule": problem.rule,
                 "path": problem.path,
                 "message": problem.message,
+                "hint": problem.hint or None,
                 "file": location.render(root).split(":")[0] if location else None,
                 "line": location.line if location else None,
                 "column": location.column if location else None,

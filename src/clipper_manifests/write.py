@@ -69,6 +69,7 @@ def in_scope(path: str, scope: Iterable[str] | None) -> bool:
 
 def plan_tree(out: Path, files: dict[str, str], scope: list[str] | None, *, force: bool = False) -> Plan:
     """Compare the wanted `files` with out/. `scope` limits pruning (None: the whole tree)."""
+    _check_output_folder(out)
     owned = read_ownership(out)
     plan = Plan(out=out, old_ownership=owned, ownership=dict(owned))
     for name, text in sorted(files.items()):
@@ -91,6 +92,19 @@ def plan_tree(out: Path, files: dict[str, str], scope: list[str] | None, *, forc
             plan.deletes.append(name)
         del plan.ownership[name]
     return plan
+
+
+def _check_output_folder(out: Path) -> None:
+    """The output path, or its nearest existing ancestor, must be a folder."""
+    for candidate in (out, *out.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise OutputError(
+                    f"cannot use {out} as the output folder: {candidate} is a file",
+                    location=Location(candidate),
+                    hint="pass --out a folder path (it is created if missing)",
+                )
+            return
 
 
 def _read(path: Path) -> bytes | None:

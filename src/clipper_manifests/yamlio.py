@@ -85,8 +85,13 @@ class _MarkedReader:
                     key_node.start_mark.column + 1,
                 )
             key = self._scalars.construct_object(key_node)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise YamlSyntaxError("a mapping key must be a plain scalar", key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if not isinstance(key, str):
+                # YAML reads `1:` or `yes:` as a number or a bool; profile keys are names.
+                raise YamlSyntaxError(
+                    f"keys must be text, but {key_node.value!r} reads as {type(key).__name__}; quote it",
+                    key_node.start_mark.line + 1,
+                    key_node.start_mark.column + 1,
+                )
             if key in result:
                 first = self.marks[(*path, key)]
                 raise YamlSyntaxError(

@@ -55,7 +55,9 @@ def test_overlay_builds_to_the_objects_the_tool_resolved(profile: str, rendered_
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_committed_overlay_builds_and_passes_strict_kubernetes_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
-    version = Builder(find_project(REPO, None)).build_profile(profile).merged.data["kubernetesVersion"]
+    item = Builder(find_project(REPO, None)).build_profile(profile)
+    assert item.profile is not None
+    version = item.profile.kubernetes_version
     built = _kustomize(k8s_tools["kubectl"], REPO / "out" / "overlays" / profile)
     assert built, "the overlay built no objects"
     for key, document in built.items():

@@ -1,0 +1,486 @@
+"""The CLI as a user sees it: files in out/, messages, exit codes (0 ok, 1 invalid, 2 usage, 3 cannot run).
+
+Every test works on a throw-away copy of profiles/ and templates/ (the `project` fixture),
+runs from inside it (so messages name `profiles/...` like they do for a user) and passes --root.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import Result
+
+from clipper_manifests import __version__
+from tests.conftest import RunCli, tree_text
+
+Cli = Callable[..., Result]
+
+SHIPPED = {
+    "prod-aws": ("aws", "production"),
+    "prod-do": ("digitalocean", "production"),
+    "prod-gcp": ("gcp", "production"),
+    "staging-aws": ("aws", "staging"),
+    "staging-do": ("digitalocean", "staging"),
+    "staging-gcp": ("gcp", "staging"),
+}
+MANIFEST = ".clipper-manifests.json"
+API_HPA = "overlays/prod-aws/patches/horizontalpodautoscaler-api.yaml"
+API_CONFIG = "overlays/prod-aws/configmap-api-config.yaml"
+
+
+@pytest.fixture
+def cli(project: Path, run_cli: RunCli) -> Cli:
+    """Run a command inside the project copy, with --root pointing at it."""
+
+    def run(*args: str | Path) -> Result:
+        return run_cli(*args, "--root", project, cwd=project)
+
+    return run
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert_clean(result)
+    return result
+
+
+def fails(result: Result, exit_code: int) -> Result:
+    assert result.exit_code == exit_code, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert_clean(result)
+    return result
+
+
+def assert_clean(result: Result) -> None:
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def append_to(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def line_count(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def folders(path: Path) -> list[str]:
+    return sorted(child.name for child in path.iterdir() if child.is_dir())
+
+
+def without(tree: dict[str, str], prefix: str) -> dict[str, str]:
+    return {name: text for name, text in tree.items() if not name.startswith(prefix)}
+
+
+def raise_prod_aws_api_minimum(project: Path, minimum: int) -> None:
+    append_to(project / "profiles" / "prod-aws.yaml", f"api:\n  replicas: {{min: {minimum}, max: 12}}\n")
+
+
+# --- render -------------------------------------------------------------------------------------------------------------
+
+
+def test_render_one_profile_writes_base_its_component_and_its_overlay_only(project: Path, cli: Cli) -> None:
+    result = ok(cli("render", "prod-aws"))
+
+    out = project / "out"
+    assert "(prod-aws)" in result.stdout
+    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "components", "overlays"]
+    assert folders(out / "components") == ["aws"]
+    assert folders(out / "overlays") == ["prod-aws"]
+    for kustomization in ("base", "components/aws", "overlays/prod-aws"):
+        assert (out / kustomization / "kustomization.yaml").is_file()
+    overlay = yaml.safe_load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
+    assert "../../base" in overlay["resources"]
+    assert overlay["components"] == ["../../components/aws"]
+
+
+def test_the_ownership_manifest_lists_every_generated_file_with_its_hash(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+
+    tree = tree_text(project / "out")
+    manifest = json.loads(tree.pop(MANIFEST))
+    assert manifest["generator"] == "clipper-manifests"
+    assert sorted(manifest["files"]) == sorted(tree)
+    assert all(re.fullmatch(r"[0-9a-f]{64}", digest) for digest in manifest["files"].values())
+
+
+def test_render_all_twice_is_byte_identical(project: Path, cli: Cli) -> None:
+    ok(cli("render", "--all"))
+    first = {path: path.read_bytes() for path in sorted((project / "out").rglob("*")) if path.is_file()}
+    assert folders(project / "out" / "overlays") == sorted(SHIPPED)
+
+    again = ok(cli("render", "--all"))
+
+    second = {path: path.read_bytes() for path in sorted((project / "out").rglob("*")) if path.is_file()}
+    assert second == first
+    assert "0 written, 0 removed" in again.stdout
+
+
+def test_check_passes_on_a_fresh_render_and_shows_a_diff_after_a_profile_change(project: Path, cli: Cli) -> None:
+    ok(cli("render", "--all"))
+    assert "is up to date" in ok(cli("render", "--all", "--check")).stdout
+
+    raise_prod_aws_api_minimum(project, 4)
+    before = tree_text(project / "out")
+    result = fails(cli("render", "--all", "--check"), 1)
+
+    assert f"--- a/{API_HPA}" in result.stdout.splitlines()
+    assert f"+++ b/{API_HPA}" in result.stdout.splitlines()
+    assert "-  minReplicas: 3" in result.stdout.splitlines()
+    assert "+  minReplicas: 4" in result.stdout.splitlines()
+    assert "is stale" in result.stderr
+    assert "render --all" in result.stderr
+    assert tree_text(project / "out") == before, "--check must write nothing"
+
+
+def test_a_hand_edited_file_is_kept_until_force(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    config = project / "out" / API_CONFIG
+    generated = config.read_text(encoding="utf-8")
+    config.write_text(generated + "  HAND_EDIT: 'yes'\n", encoding="utf-8")
+
+    refused = fails(cli("render", "prod-aws"), 1)
+
+    assert API_CONFIG in refused.stderr
+    assert "edited by hand" in refused.stderr
+    assert "--force" in refused.stderr
+    assert "HAND_EDIT" in config.read_text(encoding="utf-8")
+
+    ok(cli("render", "prod-aws", "--force"))
+    assert config.read_text(encoding="utf-8") == generated
+    ok(cli("render", "prod-aws"))  # and it is the tool's own file again
+
+
+def test_a_file_the_tool_would_write_but_did_not_generate_is_not_overwritten(project: Path, cli: Cli) -> None:
+    mine = project / "out" / "overlays" / "prod-aws" / "kustomization.yaml"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("# my own kustomization\n", encoding="utf-8")
+
+    refused = fails(cli("render", "prod-aws"), 1)
+
+    assert "overlays/prod-aws/kustomization.yaml" in refused.stderr
+    assert "not generated by clipper-manifests" in refused.stderr
+    assert mine.read_text(encoding="utf-8") == "# my own kustomization\n"
+
+
+def test_files_the_tool_did_not_generate_survive_render_render_all_and_pruning(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    out = project / "out"
+    mine = {
+        out / "README.md": "# Rendered by clipper-manifests; see profiles/\n",
+        out / "overlays" / "prod-aws" / "NOTES.md": "prod-aws notes\n",
+    }
+    for path, text in mine.items():
+        path.write_text(text, encoding="utf-8")
+
+    def assert_untouched() -> None:
+        for path, text in mine.items():
+            assert path.read_text(encoding="utf-8") == text, path
+
+    raise_prod_aws_api_minimum(project, 4)  # so render really rewrites the overlay folder
+    ok(cli("render", "prod-aws"))
+    assert_untouched()
+    ok(cli("render", "--all"))
+    assert_untouched()
+
+    notes = out / "overlays" / "staging-do" / "NOTES.md"
+    mine[notes] = "staging-do notes\n"
+    notes.write_text(mine[notes], encoding="utf-8")
+    (project / "profiles" / "staging-do.yaml").unlink()
+    ok(cli("render", "--all"))
+
+    assert_untouched()
+    assert sorted(child.name for child in notes.parent.rglob("*")) == ["NOTES.md"], "generated files should be pruned"
+    assert not any(name.startswith("overlays/staging-do/") for name in json.loads((out / MANIFEST).read_text())["files"])
+
+
+def test_removing_a_profile_prunes_its_overlay_and_nothing_else(project: Path, cli: Cli) -> None:
+    ok(cli("render", "--all"))
+    (project / "out" / "README.md").write_text("kept\n", encoding="utf-8")
+    before = tree_text(project / "out")
+
+    (project / "profiles" / "staging-do.yaml").unlink()
+    result = ok(cli("render", "--all"))
+
+    after = tree_text(project / "out")
+    assert not (project / "out" / "overlays" / "staging-do").exists()
+    assert folders(project / "out" / "overlays") == sorted(set(SHIPPED) - {"staging-do"})
+    assert "removed" in result.stdout
+    assert without(without(after, MANIFEST), "overlays/staging-do/") == without(without(before, MANIFEST), "overlays/staging-do/")
+    assert after["README.md"] == "kept\n"
+    assert "components/digitalocean/kustomization.yaml" in after, "prod-do still uses the digitalocean component"
+
+
+def test_rendering_one_profile_never_changes_another_profiles_overlay(project: Path, cli: Cli) -> None:
+    ok(cli("render", "--all"))
+    before = tree_text(project / "out")
+
+    # A shared partial changes: only the profile named on the command line is re-rendered.
+    production = project / "profiles" / "_production.yaml"
+    text = production.read_text(encoding="utf-8")
+    assert "replicas: {min: 3, max: 12}" in text
+    production.write_text(text.replace("replicas: {min: 3, max: 12}", "replicas: {min: 4, max: 12}"), encoding="utf-8")
+    ok(cli("render", "prod-aws"))
+
+    after = tree_text(project / "out")
+    assert "minReplicas: 4" in after[API_HPA]
+    assert without(without(after, MANIFEST), "overlays/prod-aws/") == without(without(before, MANIFEST), "overlays/prod-aws/")
+    assert "minReplicas: 3" in after["overlays/prod-do/patches/horizontalpodautoscaler-api.yaml"]
+    ownership = json.loads(after[MANIFEST])["files"]
+    assert {name.split("/")[1] for name in ownership if name.startswith("overlays/")} == set(SHIPPED)
+
+
+@pytest.mark.parametrize("out", ["blocker/out", "blocker"], ids=["below-a-regular-file", "a-regular-file"])
+def test_an_output_folder_that_cannot_be_written_is_exit_3(project: Path, cli: Cli, out: str) -> None:
+    (project / "blocker").write_text("a regular file, not a folder\n", encoding="utf-8")
+
+    result = fails(cli("render", "prod-aws", "--out", project / out), 3)
+
+    assert result.stderr.startswith("blocker")
+    assert "error:" in result.stderr
+    assert (project / "blocker").read_text(encoding="utf-8") == "a regular file, not a folder\n"
+    assert sorted(child.name for child in project.iterdir()) == ["blocker", "profiles", "templates"]
+
+
+# --- profile values reach the output as data, never as YAML syntax ------------------------------------------------------
+
+TRICKY_MODELS = [
+    "text-embedding-3-small\nkind: Secret",
+    "model: x # not a comment",
+    "x\n---\napiVersion: v1\nkind: Secret\n",
+    "{{ 7 * 7 }} {% raw %}",
+    "'single' \"double\" `back`",
+    "yes",
+    "~",
+    " leading space\nand a newline",
+    "trailing blank lines\n\n",
+    "tab\there, carriage\rreturn, é ü 中",
+]
+
+
+@pytest.mark.parametrize("model", TRICKY_MODELS, ids=[f"model-{i}" for i in range(len(TRICKY_MODELS))])
+def test_a_free_text_value_is_written_as_one_scalar(project: Path, cli: Cli, model: str) -> None:
+    ok(cli("render", "prod-aws", "--out", project / "plain"))
+    plain = load_config_map(project / "plain" / API_CONFIG)
+
+    # JSON strings are YAML double-quoted scalars: the profile states the value exactly.
+    append_to(project / "profiles" / "prod-aws.yaml", f"app:\n  embedding:\n    model: {json.dumps(model)}\n")
+    ok(cli("render", "prod-aws"))
+
+    config = load_config_map(project / "out" / API_CONFIG)
+    assert config["data"]["EMBEDDING_MODEL"] == model
+    assert sorted(config) == sorted(plain)
+    assert sorted(config["data"]) == sorted(plain["data"])
+    assert {key: value for key, value in config["data"].items() if key != "EMBEDDING_MODEL"} == {
+        key: value for key, value in plain["data"].items() if key != "EMBEDDING_MODEL"
+    }
+
+
+def load_config_map(path: Path) -> dict[str, Any]:
+    documents = list(yaml.safe_load_all(path.read_bytes().decode("utf-8")))  # bytes: keep \r as written
+    assert len(documents) == 1, f"{path} holds {len(documents)} documents"
+    document: dict[str, Any] = documents[0]
+    assert document["kind"] == "ConfigMap"
+    return document
+
+
+# --- list, show, schema, --version -------------------------------------------------------------------------------------
+
+
+def test_list_shows_every_profile_with_provider_and_environment(cli: Cli) -> None:
+    lines = ok(cli("list")).stdout.splitlines()
+
+    assert lines[0].split()[:3] == ["PROFILE", "PROVIDER", "ENVIRONMENT"]
+    rows = {cells[0]: (cells[1], cells[2]) for cells in (line.split() for line in lines[1:])}
+    assert rows == SHIPPED
+
+
+def test_explain_names_the_partial_and_line_that_set_a_value(project: Path, cli: Cli) -> None:
+    result = ok(cli("show", "prod-aws", "--explain", "api.replicas.min"))
+
+    assert result.stdout.splitlines()[0] == "api.replicas.min: 3"
+    match = re.search(r"set at profiles/_production\.yaml:(\d+)", result.stdout)
+    assert match, result.stdout
+    line = (project / "profiles" / "_production.yaml").read_text(encoding="utf-8").splitlines()[int(match.group(1)) - 1]
+    assert "min: 3" in line
+    assert "overrides" not in result.stdout
+
+
+def test_explain_lists_the_value_a_child_overrode(project: Path, cli: Cli) -> None:
+    child = project / "profiles" / "prod-aws.yaml"
+    raise_prod_aws_api_minimum(project, 5)
+
+    result = ok(cli("show", "prod-aws", "--explain", "api.replicas.min"))
+
+    lines = result.stdout.splitlines()
+    assert lines[0] == "api.replicas.min: 5"
+    assert lines[1].startswith(f"  set at profiles/prod-aws.yaml:{line_count(child)}:")
+    assert re.fullmatch(r"  overrides 3 from profiles/_production\.yaml:\d+:\d+", lines[2])
+
+
+def test_explain_of_an_unknown_key_is_a_usage_error(cli: Cli) -> None:
+    result = fails(cli("show", "prod-aws", "--explain", "api.replicsa.min"), 2)
+
+    assert "prod-aws has no key 'api.replicsa.min'" in result.stderr
+
+
+def test_show_prints_the_merged_profile_and_its_sources(cli: Cli) -> None:
+    result = ok(cli("show", "prod-aws"))
+
+    first = result.stdout.splitlines()[0]
+    chain = "profiles/_defaults.yaml, profiles/_production.yaml, profiles/_aws.yaml, profiles/prod-aws.yaml"
+    assert first == f"# prod-aws: merged from {chain}"
+    merged = yaml.safe_load(result.stdout)
+    assert merged["provider"] == "aws"
+    assert merged["environment"] == "production"
+    assert merged["cluster"] == {"name": "clipper-prod-aws", "region": "us-east-1"}
+    assert "extends" not in merged
+
+
+def test_schema_prints_a_draft_2020_12_json_schema(cli: Cli) -> None:
+    schema = json.loads(ok(cli("schema")).stdout)
+    partial = json.loads(ok(cli("schema", "--partial")).stdout)
+
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert {"provider", "environment", "api", "images"} <= set(schema["required"])
+    assert "replicas" in schema["properties"]["api"]["properties"]
+    assert partial["$schema"] == schema["$schema"]
+    assert "required" not in partial
+
+
+def test_version(run_cli: RunCli) -> None:
+    result = run_cli("--version")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"clipper-manifests {__version__}\n"
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", __version__)
+
+
+# --- validate ----------------------------------------------------------------------------------------------------------
+
+
+def write_prod_aws_with_one_api_replica(project: Path) -> Path:
+    """prod-aws, but with `api.replicas.min: 1` (rule prod-api-replicas) on the last line."""
+    bad = project / "profiles" / "prod-one-replica.yaml"
+    bad.write_text((project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8") + "api:\n  replicas:\n    min: 1\n")
+    return bad
+
+
+def test_validate_all_as_json_is_parseable_and_exit_0(cli: Cli) -> None:
+    result = ok(cli("validate", "--all", "--format", "json"))
+
+    assert json.loads(result.stdout) == {"problems": []}
+
+
+def test_validate_as_json_lists_each_problem(project: Path, cli: Cli) -> None:
+    bad = write_prod_aws_with_one_api_replica(project)
+
+    result = fails(cli("validate", "prod-one-replica", "prod-aws", "--format", "json"), 1)
+
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["profile"], p["rule"], p["severity"]) for p in problems] == [("prod-one-replica", "prod-api-replicas", "error")]
+    assert problems[0]["path"] == "api.replicas.min"
+    assert problems[0]["file"] == "profiles/prod-one-replica.yaml"
+    assert problems[0]["line"] == line_count(bad)
+
+
+def test_validate_a_bad_profile_for_github_prints_an_error_command(project: Path, cli: Cli) -> None:
+    bad = write_prod_aws_with_one_api_replica(project)
+
+    result = fails(cli("validate", "prod-one-replica", "--format", "github"), 1)
+
+    assert f"::error file=profiles/prod-one-replica.yaml,line={line_count(bad)},col=5,title=prod-api-replicas::" in result.stdout
+    assert "api.replicas.min: 1 is less than the minimum of 3 for production" in result.stdout
+
+
+def test_validate_all_for_github_reports_an_unreadable_profile_and_the_others(project: Path, cli: Cli) -> None:
+    (project / "profiles" / "a-broken.yaml").write_text("extends: [_production, _aws\n", encoding="utf-8")
+    write_prod_aws_with_one_api_replica(project)
+
+    result = fails(cli("validate", "--all", "--format", "github"), 1)
+
+    assert "::error file=profiles/a-broken.yaml," in result.stdout
+    assert "::error file=profiles/prod-one-replica.yaml," in result.stdout
+
+
+NON_STRING_KEYS = {
+    "top-level": "1: one\n",
+    "feature-flag": "app:\n  features:\n    1: true\n    NEW_SEARCH: false\n",
+    "lone-feature-flag": "app:\n  features:\n    1: true\n",
+}
+
+
+@pytest.mark.parametrize("tail", NON_STRING_KEYS.values(), ids=NON_STRING_KEYS.keys())
+def test_a_key_that_is_not_a_string_is_an_invalid_profile(project: Path, cli: Cli, tail: str) -> None:
+    profile = project / "profiles" / "prod-int-key.yaml"
+    profile.write_text((project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8") + tail, encoding="utf-8")
+
+    result = fails(cli("render", "prod-int-key"), 1)
+
+    assert "internal error" not in result.stderr
+    assert re.search(r"profiles/prod-int-key\.yaml:\d+:\d+: error: ", result.stderr), result.stderr
+    assert not (project / "out").exists()
+
+
+def test_validate_all_as_text_names_every_profile(cli: Cli) -> None:
+    result = ok(cli("validate", "--all", "--format", "text"))
+
+    assert f"6 profile(s) valid: {', '.join(sorted(SHIPPED))}" in result.stderr
+
+
+# --- diff --------------------------------------------------------------------------------------------------------------
+
+
+def test_diff_shows_what_a_render_would_change_and_writes_nothing(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    raise_prod_aws_api_minimum(project, 4)
+    before = tree_text(project / "out")
+
+    result = ok(cli("diff", "prod-aws"))
+
+    lines = result.stdout.splitlines()
+    assert f"+++ b/{API_HPA}" in lines
+    assert "-  minReplicas: 3" in lines
+    assert "+  minReplicas: 4" in lines
+    assert not any(line.startswith("+++") and API_HPA not in line for line in lines), "only the HPA patch changes"
+    assert "\x1b[" not in result.stdout, "no colours when stdout is not a terminal"
+    assert tree_text(project / "out") == before
+
+
+def test_diff_says_no_changes_when_out_is_up_to_date(cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+
+    result = ok(cli("diff", "prod-aws"))
+
+    assert result.stdout == ""
+    assert "no changes" in result.stderr
+
+
+# --- usage errors ------------------------------------------------------------------------------------------------------
+
+
+def test_names_and_all_together_are_a_usage_error(project: Path, cli: Cli) -> None:
+    result = fails(cli("render", "prod-aws", "--all"), 2)
+
+    assert "give profile names or --all, not both" in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_render_without_profiles_is_a_usage_error_listing_them(project: Path, cli: Cli) -> None:
+    result = fails(cli("render"), 2)
+
+    assert "name at least one profile, or pass --all" in result.stderr
+    assert f"known profiles: {', '.join(sorted(SHIPPED))}" in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_an_unknown_profile_is_a_usage_error_with_a_suggestion(project: Path, cli: Cli) -> None:
+    result = fails(cli("render", "staging-gpc"), 2)
+
+    assert "error: unknown profile 'staging-gpc'" in result.stderr
+    assert "did you mean 'staging-gcp'?" in result.stderr
+    assert not (project / "out").exists()

@@ -1,0 +1,85 @@
+"""Every folder in tests/cases/invalid/ is one broken project the CLI must refuse cleanly.
+
+A case folder holds `profiles/` (and maybe `templates/`) files, copied over a copy of the
+real project, and `expected.yaml`:
+
+    args: [render, prod-typo]     # the test appends --root <project>
+    exit: 1                       # 1 invalid, 2 usage, 3 could not run
+    stderr:                       # substrings that must all appear on stderr
+      - "profiles/prod-typo.yaml:6:3: error: ..."
+
+Whatever the case, the command prints no traceback and leaves an existing out/ exactly as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import RunCli
+
+CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
+CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
+EXPECTED_KEYS = {"args", "exit", "stderr"}
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file below root (relative path → bytes): byte-for-byte, unlike text with newline translation."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def load_expected(case: Path) -> dict[str, Any]:
+    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+    assert isinstance(expected, dict), f"{case.name}/expected.yaml must be a mapping"
+    assert set(expected) == EXPECTED_KEYS, f"{case.name}/expected.yaml keys: {sorted(expected)}"
+    return expected
+
+
+def copy_case_over(case: Path, project: Path) -> None:
+    for folder in ("profiles", "templates"):
+        if (case / folder).is_dir():
+            shutil.copytree(case / folder, project / folder, dirs_exist_ok=True)
+
+
+def test_the_case_folders_are_well_formed() -> None:
+    assert len(CASES) >= 15, f"expected the invalid cases in {CASES_DIR}, found {[c.name for c in CASES]}"
+    for case in CASES:
+        expected = load_expected(case)
+        assert expected["args"] and expected["args"][0] == "render", f"{case.name}: cases run `render` so out/ can be checked"
+        assert all(isinstance(arg, str) for arg in expected["args"]), case.name
+        assert expected["exit"] in (1, 2, 3), case.name
+        assert expected["stderr"] and all(isinstance(text, str) and text for text in expected["stderr"]), case.name
+        assert (case / "profiles").is_dir() or (case / "templates").is_dir() or expected["exit"] == 2, (
+            f"{case.name}: a case needs profiles/ or templates/ files"
+        )
+
+
+def test_the_non_utf8_case_really_holds_a_byte_that_is_not_utf8() -> None:
+    raw = (CASES_DIR / "non-utf8" / "profiles" / "latin1.yaml").read_bytes()
+    assert b"\xff" in raw
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_invalid_project_is_refused_cleanly(case: Path, project: Path, run_cli: RunCli) -> None:
+    expected = load_expected(case)
+    first = run_cli("render", "prod-aws", "--root", project, cwd=project)
+    assert first.exit_code == 0, first.stderr
+    before = tree_bytes(project / "out")
+    assert "overlays/prod-aws/kustomization.yaml" in before
+
+    copy_case_over(case, project)
+    result = run_cli(*expected["args"], "--root", project, cwd=project)
+
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.exit_code == expected["exit"], f"exit {result.exit_code}, stderr:\n{result.stderr}"
+    for text in expected["stderr"]:
+        assert text in result.stderr, f"{text!r} not in stderr:\n{result.stderr}"
+    assert "error:" in result.stderr
+    assert tree_bytes(project / "out") == before, "a failing render changed out/"
+    assert sorted(path.name for path in project.iterdir()) == ["out", "profiles", "templates"], "a failing render left files behind"

@@ -7,6 +7,7 @@ and shared; identical built-in objects are validated once.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,9 @@ from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
 from clipper_manifests.render import Rendered, render_template, template_names
+from clipper_manifests.validate.crds import check_custom_resource
 from clipper_manifests.validate.kubernetes import check_builtin
+from clipper_manifests.validate.policy import check_policy
 from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.yamlio import dump_document, kubernetes_order, load_marked, location_of
 
@@ -34,8 +37,20 @@ class ProfileBuild:
     merged: MergedProfile | None = None
     profile: Profile | None = None
     overlay: Layer | None = None
-    resolved: list[dict[str, Any]] = field(default_factory=list)
+    extras: list[Layer] = field(default_factory=list)  # infrastructure and Flux entry folders
+    resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
     problems: list[Problem] = field(default_factory=list)
+
+    def layers_of(self, directory: str) -> list[Layer]:
+        return [layer for layer in self.extras if layer.directory == directory]
+
+    def built(self) -> dict[str, list[dict[str, Any]]]:
+        """Every Kustomize folder of this profile and the objects it builds."""
+        assert self.overlay is not None
+        result = {self.overlay.directory: self.resolved}
+        for layer in self.extras:
+            result[layer.directory] = [item.document for item in layer.resources]
+        return result
 
 
 @dataclass
@@ -60,7 +75,8 @@ class Build:
             result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
         for item in self.profiles.values():
             if item.overlay is not None and item.merged is not None:
-                result |= layer_files(item.overlay, self._profile_source(item.merged))
+                for layer in (item.overlay, *item.extras):
+                    result |= layer_files(layer, self._profile_source(item.merged))
         return result
 
     def _profile_source(self, merged: MergedProfile) -> str:
@@ -70,7 +86,10 @@ class Build:
 
     def scope(self) -> list[str]:
         """The output folders this build owns completely (what may be pruned)."""
-        return [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components), *(layout.overlay_dir(n) for n in self.profiles)]
+        folders = [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components)]
+        for name in self.profiles:
+            folders += [layout.overlay_dir(name), *(folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values())]
+        return folders
 
 
 def header(source: str, template: str | None) -> str:
@@ -155,35 +174,55 @@ class Builder:
         _check_layer(overlay)
         item.overlay = overlay
         item.resolved = kustomize.resolve(self.base, [self.component(profile.provider)], overlay)
+        item.extras = self._profile_folders(name, values)
         item.problems += self._check_objects(item)
         return item
+
+    def _profile_folders(self, name: str, values: dict[str, Any]) -> list[Layer]:
+        """Per-profile folders without Kustomize transformations (infrastructure, Flux entry)."""
+        layers: list[Layer] = []
+        for template_folder, directory in layout.PROFILE_FOLDERS.items():
+            # Later folders (the Flux entry) may refer to the earlier ones that exist.
+            folder_values = {**values, "folders": [layer.directory for layer in layers]}
+            layer = Layer(
+                kind="plain", directory=directory.format(profile=name), resources=self._render_folder(template_folder, folder_values)
+            )
+            if layer.resources:
+                _check_layer(layer)
+                layers.append(layer)
+        return layers
 
     def _check_objects(self, item: ProfileBuild) -> list[Problem]:
         assert item.profile is not None and item.overlay is not None
         version = item.profile.kubernetes_version
         problems = []
-        for document in item.resolved:
-            if not kustomize.is_builtin(document):
-                continue
-            key = (version, json.dumps(document, sort_keys=True))
-            if key not in self._validated:
-                self._validated[key] = check_builtin(document, version)
-            for problem in self._validated[key]:
-                problems.append(self._locate(problem, document, item))
+        for directory, documents in item.built().items():
+            sources = (
+                [self.base, self.component(item.profile.provider), item.overlay]
+                if directory == item.overlay.directory
+                else item.layers_of(directory)
+            )
+            for document in documents:
+                for problem in self._check_object(document, version):
+                    problems.append(self._locate(problem, document, sources, item.name))
+            problems += check_policy(documents, functools.partial(self._locate, layers=sources, profile=item.name), item.name)
         return problems
 
-    def _locate(self, problem: Problem, document: dict[str, Any], item: ProfileBuild) -> Problem:
+    def _check_object(self, document: dict[str, Any], version: str) -> list[Problem]:
+        key = (version, json.dumps(document, sort_keys=True))
+        if key not in self._validated:
+            if kustomize.is_builtin(document):
+                self._validated[key] = check_builtin(document, version)
+            else:
+                self._validated[key] = check_custom_resource(document, self.project.crd_schemas)
+        return self._validated[key]
+
+    def _locate(self, problem: Problem, document: dict[str, Any], layers: list[Layer], profile: str) -> Problem:
         """Point a problem at the output file (and line) that holds the offending value."""
-        assert item.overlay is not None
         key_path = tuple(_parse_path(problem.path))
-        where = _output_location(self.project, [self.base, self.component(document_provider(item)), item.overlay], document, key_path)
+        where = _output_location(self.project, layers, document, key_path)
         label = f"{document['kind']}/{document['metadata']['name']}: {problem.message}"
-        return Problem(label, problem.rule, problem.severity, problem.path, where, item.name)
-
-
-def document_provider(item: ProfileBuild) -> str:
-    assert item.profile is not None
-    return item.profile.provider
+        return Problem(label, problem.rule, problem.severity, problem.path, where, profile, problem.hint)
 
 
 def _images(profile: Profile) -> tuple[ImageOverride, ...]:

@@ -44,6 +44,15 @@ RootOpt = Annotated[
     Path | None, typer.Option("--root", help="Project folder (default: nearest folder upwards holding profiles/).", show_default=False)
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Output folder (default: <root>/out).", show_default=False)]
+CrdOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--crd-schemas",
+        envvar="CLIPPER_CRD_SCHEMAS",
+        help="CRD schema catalog (<group>/<kind>_<version>.json) for custom resources; default: the built-in schemas.",
+        show_default=False,
+    ),
+]
 FormatOpt = Annotated[str, typer.Option("--format", help="Problem format: auto, text, json or github.")]
 
 
@@ -132,13 +141,14 @@ def render(
     force: Annotated[bool, typer.Option("--force", help="Overwrite or prune hand-edited files the tool generated.")] = False,
     root: RootOpt = None,
     out: OutOpt = None,
+    crd_schemas: CrdOpt = None,
 ) -> None:
     """Render profiles into out/ (base, components, overlays), after validating everything."""
 
     def action() -> None:
         from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
-        project = find_project(root, out)
+        project = find_project(root, out, crd_schemas=crd_schemas)
         names = _select(project, profiles, all_profiles)
         build = _build(project, names)
         plan = plan_tree(project.out, build.files(), None if all_profiles else build.scope(), force=force)
@@ -166,6 +176,7 @@ def validate(
     all_profiles: AllOpt = False,
     report_format: FormatOpt = "auto",
     root: RootOpt = None,
+    crd_schemas: CrdOpt = None,
 ) -> None:
     """Check profiles and everything they render; report all problems at once."""
 
@@ -174,7 +185,7 @@ def validate(
 
         if report_format not in (*REPORTERS, "auto"):
             raise UsageError(f"unknown format {report_format!r}", hint=f"use one of: auto, {', '.join(REPORTERS)}")
-        project = find_project(root, None)
+        project = find_project(root, None, crd_schemas=crd_schemas)
         names = _select(project, profiles, all_profiles)
         build = _build(project, names, report_format)
         if report_format in ("text", "auto") and sys.stderr is not None:
@@ -185,13 +196,13 @@ def validate(
 
 
 @app.command()
-def diff(profile: ProfileArg, root: RootOpt = None, out: OutOpt = None) -> None:
+def diff(profile: ProfileArg, root: RootOpt = None, out: OutOpt = None, crd_schemas: CrdOpt = None) -> None:
     """Show what rendering PROFILE would change in out/ (coloured on a terminal)."""
 
     def action() -> None:
         from clipper_manifests.write import plan_tree, unified_diff
 
-        project = find_project(root, out)
+        project = find_project(root, out, crd_schemas=crd_schemas)
         names = _select(project, [profile], False)
         build = _build(project, names)
         text = unified_diff(plan_tree(project.out, build.files(), build.scope(), force=True))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import ingress
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.model import Profile, Resources
 from clipper_manifests.yamlio import YamlSyntaxError, load_documents
@@ -31,17 +33,66 @@ def load_platform(templates: Path) -> dict[str, Any]:
 
 def shared_context(platform: dict[str, Any], provider: str | None = None) -> dict[str, Any]:
     """Base and component templates: nothing profile-specific, so every profile shares them."""
-    return {"platform": platform, "provider": provider}
+    return {"platform": platform, "provider": provider, "migration_env": migration_env(platform, "/migrations")}
 
 
 def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
     return {
-        "platform": platform,
-        "provider": profile.provider,
+        **shared_context(platform, profile.provider),
         "profile": profile,
         "api_environment": api_environment(profile, platform),
         "resources_spec": resources_spec,
+        "migration_env": migration_env(platform, profile.migrations.path),
+        "migration_job_name": migration_job_name(profile),
+        "ingress_paths": ingress_paths(platform),
+        "ingress": {
+            "chart": ingress.controller_chart(profile),
+            "values": ingress.controller_values(profile, platform),
+            "service": ingress.controller_service(profile),
+            "charts": ingress.charts_needed(profile),
+            "backend_config": ingress.BACKEND_CONFIG,
+        },
     }
+
+
+def ingress_paths(platform: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Routing on the public host (platform.md): API paths first, everything else to the frontend."""
+
+    def path(value: str, kind: str, service: str) -> dict[str, Any]:
+        return {"path": value, "pathType": kind, "backend": {"service": {"name": service, "port": {"name": "http"}}}}
+
+    api, frontend, routes = platform["api"]["name"], platform["frontend"]["name"], platform["ingress"]
+    public = [path(prefix, "Prefix", api) for prefix in routes["apiPrefixes"]]
+    public += [path(exact, "Exact", api) for exact in routes["apiExact"]]
+    public.append(path("/", "Prefix", frontend))
+    return {"public": public, "health": [path(platform["api"]["health"]["loadBalancer"], "Exact", api)]}
+
+
+def migration_env(platform: dict[str, Any], path: str) -> list[dict[str, Any]]:
+    """golang-migrate's PostgreSQL driver (lib/pq) takes what the URL leaves out from PG*
+    variables, so the password never has to be URL-encoded into a command line."""
+
+    def from_config(name: str, key: str) -> dict[str, Any]:
+        return {"name": name, "valueFrom": {"configMapKeyRef": {"name": platform["api"]["configMap"], "key": key}}}
+
+    return [
+        {"name": "MIGRATIONS_PATH", "value": path},
+        from_config("PGHOST", "DB_HOST"),
+        from_config("PGPORT", "DB_PORT"),
+        from_config("PGUSER", "DB_USER"),
+        from_config("PGDATABASE", "DB_NAME"),
+        from_config("PGSSLMODE", "DB_SSLMODE"),
+        {"name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {"name": platform["api"]["secret"], "key": "DB_PASSWORD"}}},
+    ]
+
+
+def migration_job_name(profile: Profile) -> str:
+    """One Job per migrations image version: a new release creates a new Job (Jobs are
+    immutable), and Flux prunes the previous one."""
+    image = profile.images.migrations
+    version = image.tag or (image.digest or "").removeprefix("sha256:")[:12]
+    slug = re.sub(r"[^a-z0-9]+", "-", version.lower()).strip("-")
+    return f"migrate-{slug}"[:63].rstrip("-")
 
 
 def resources_spec(resources: Resources) -> dict[str, Any]:

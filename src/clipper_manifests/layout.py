@@ -10,7 +10,14 @@ from clipper_manifests.render import Rendered
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
 BASE_DIR = "base"
-LayerKind = Literal["base", "component", "overlay"]
+LayerKind = Literal["base", "component", "overlay", "plain"]
+
+# Per-profile folders rendered as they are (no namespace or patches): template folder → output
+# folder. Later folders may refer to earlier ones (templates see them as `folders`).
+PROFILE_FOLDERS = {
+    "infrastructure/controllers": "infrastructure/{profile}/controllers",
+    "infrastructure/configs": "infrastructure/{profile}/configs",
+}
 
 
 def file_stem(document: dict[str, Any]) -> str:

@@ -41,6 +41,7 @@ class Image:
 class Images:
     api: Image
     frontend: Image
+    migrations: Image
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,17 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class CloudIdentity:
+    aws_role_arn: str | None = None
+    gcp_service_account: str | None = None
+
+
+@dataclass(frozen=True)
 class Api:
     replicas: ReplicaRange
     autoscaling: Autoscaling
     resources: Resources
+    cloud_identity: CloudIdentity = field(default_factory=CloudIdentity)
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,44 @@ class Frontend:
     replicas: ReplicaRange
     resources: Resources
     cdn: Literal["cloudflare", "fastly", "none"]
+    autoscaling: Autoscaling | None = None
+
+
+@dataclass(frozen=True)
+class Migrations:
+    path: str
+    timeout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class AwsIngress:
+    certificate_arn: str
+    load_balancer_controller_role_arn: str
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    vpc_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GcpIngress:
+    static_ip_name: str
+    ssl_policy: str | None = None
+
+
+@dataclass(frozen=True)
+class DigitalOceanIngress:
+    certificate_name: str | None = None
+    certificate_id: str | None = None
+    size_unit: int = 1
+
+
+@dataclass(frozen=True)
+class Ingress:
+    controller: Literal["traefik", "nginx"]
+    websocket_idle_timeout_seconds: int = 3600
+    replicas: int = 2
+    aws: AwsIngress | None = None
+    gcp: GcpIngress | None = None
+    digitalocean: DigitalOceanIngress | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +196,8 @@ class Profile:
     postgres: Postgres
     redis: Redis
     opensearch: OpenSearch
+    ingress: Ingress
+    migrations: Migrations
     app: App = field(default_factory=App)
     description: str = ""
 

@@ -29,7 +29,12 @@ def partial_schema() -> dict[str, Any]:
 
     def relax(node: Any) -> Any:
         if isinstance(node, dict):
-            return {key: relax(value) for key, value in node.items() if key != "required"}
+            relaxed = {key: relax(value) for key, value in node.items() if key != "required"}
+            # A choice between required keys means nothing once nothing is required.
+            for choice in ("oneOf", "anyOf"):
+                if any(branch == {} for branch in relaxed.get(choice, [None])):
+                    del relaxed[choice]
+            return relaxed
         if isinstance(node, list):
             return [relax(item) for item in node]
         return node

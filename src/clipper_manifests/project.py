@@ -14,6 +14,7 @@ PROFILE_SUFFIX = ".yaml"
 class Project:
     root: Path
     out: Path
+    crd_schemas: Path | None = None  # a CRD schema catalog in kubeconform layout
 
     @property
     def profiles(self) -> Path:
@@ -39,7 +40,7 @@ class Project:
             return str(path)
 
 
-def find_project(root: Path | None, out: Path | None, start: Path | None = None) -> Project:
+def find_project(root: Path | None, out: Path | None, start: Path | None = None, crd_schemas: Path | None = None) -> Project:
     """Use `root` if given, else the nearest folder upwards from `start` that holds profiles/."""
     if root is None:
         here = (start or Path.cwd()).resolve()
@@ -55,4 +56,8 @@ def find_project(root: Path | None, out: Path | None, start: Path | None = None)
     root = root.resolve()
     if not (root / "profiles").is_dir():
         raise UsageError(f"{root} has no profiles/ folder", hint="pass --root the folder that holds profiles/ and templates/")
-    return Project(root=root, out=(out or root / "out").resolve())
+    if crd_schemas is not None and not crd_schemas.is_dir():
+        raise UsageError(
+            f"--crd-schemas {crd_schemas} is not a folder", hint="point it at a catalog laid out as <group>/<kind>_<version>.json"
+        )
+    return Project(root=root, out=(out or root / "out").resolve(), crd_schemas=crd_schemas.resolve() if crd_schemas else None)

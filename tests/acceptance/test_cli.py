@@ -88,7 +88,8 @@ def test_render_one_profile_writes_base_its_component_and_its_overlay_only(proje
 
     out = project / "out"
     assert "(prod-aws)" in result.stdout
-    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "components", "overlays"]
+    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "components", "infrastructure", "overlays"]
+    assert folders(out / "infrastructure") == ["prod-aws"]
     assert folders(out / "components") == ["aws"]
     assert folders(out / "overlays") == ["prod-aws"]
     for kustomization in ("base", "components/aws", "overlays/prod-aws"):
@@ -210,7 +211,12 @@ def test_removing_a_profile_prunes_its_overlay_and_nothing_else(project: Path, c
     assert not (project / "out" / "overlays" / "staging-do").exists()
     assert folders(project / "out" / "overlays") == sorted(set(SHIPPED) - {"staging-do"})
     assert "removed" in result.stdout
-    assert without(without(after, MANIFEST), "overlays/staging-do/") == without(without(before, MANIFEST), "overlays/staging-do/")
+    assert not (project / "out" / "infrastructure" / "staging-do").exists()
+
+    def kept(tree: dict[str, str]) -> dict[str, str]:
+        return without(without(without(tree, MANIFEST), "overlays/staging-do/"), "infrastructure/staging-do/")
+
+    assert kept(after) == kept(before)
     assert after["README.md"] == "kept\n"
     assert "components/digitalocean/kustomization.yaml" in after, "prod-do still uses the digitalocean component"
 
@@ -373,7 +379,8 @@ def write_prod_aws_with_one_api_replica(project: Path) -> Path:
 def test_validate_all_as_json_is_parseable_and_exit_0(cli: Cli) -> None:
     result = ok(cli("validate", "--all", "--format", "json"))
 
-    assert json.loads(result.stdout) == {"problems": []}
+    problems = json.loads(result.stdout)["problems"]
+    assert [(p["profile"], p["severity"], p["rule"]) for p in problems] == [("staging-gcp", "warning", "ingress-nginx-retired")]
 
 
 def test_validate_as_json_lists_each_problem(project: Path, cli: Cli) -> None:

@@ -13,7 +13,7 @@ import yaml
 from clipper_manifests.build import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.kubernetes import check_builtin
-from tests.conftest import REPO
+from tests.conftest import CRD_SCHEMAS, REPO
 
 PROFILES = find_project(REPO, None).profile_names()
 
@@ -45,12 +45,23 @@ def test_six_profiles_are_shipped() -> None:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_overlay_builds_to_the_objects_the_tool_resolved(profile: str, rendered_tree: Path, k8s_tools: dict[str, Path]) -> None:
-    built = _kustomize(k8s_tools["kubectl"], rendered_tree / "overlays" / profile)
-    resolved = {_key(document): document for document in Builder(find_project(REPO, None)).build_profile(profile).resolved}
-    assert sorted(built) == sorted(resolved)
-    for key, document in built.items():
-        assert document == resolved[key], f"{key} differs between kubectl kustomize and the tool"
+def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rendered_tree: Path, k8s_tools: dict[str, Path]) -> None:
+    folders = Builder(find_project(REPO, None)).build_profile(profile).built()
+    assert f"overlays/{profile}" in folders
+    assert f"infrastructure/{profile}/controllers" in folders
+    for folder, documents in folders.items():
+        built = _kustomize(k8s_tools["kubectl"], rendered_tree / folder)
+        resolved = {_key(document): document for document in documents}
+        assert sorted(built) == sorted(resolved), folder
+        for key, document in built.items():
+            assert document == resolved[key], f"{folder}: {key} differs between kubectl kustomize and the tool"
+
+
+def test_shipped_profiles_pass_the_upstream_crd_schemas() -> None:
+    build = Builder(find_project(REPO, None, crd_schemas=CRD_SCHEMAS)).build(PROFILES)
+    assert [(p.profile, p.rule, p.message) for p in build.problems if p.is_error] == []
+    kinds = {document["kind"] for item in build.profiles.values() for objects in item.built().values() for document in objects}
+    assert {"HelmRelease", "HelmRepository", "ManagedCertificate", "FrontendConfig", "BackendConfig", "Ingress", "Job"} <= kinds
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -72,13 +72,38 @@ def _scheduler_fanout(profile: Profile) -> Iterator[Finding]:
     "set images.<name>.tag to a release or images.<name>.digest",
 )
 def _images_pinned(profile: Profile) -> Iterator[Finding]:
-    images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend}
+    images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend, "migrations": profile.images.migrations}
     for name, image in images.items():
         if not image.tag and not image.digest:
             yield ("images", name), "no tag and no digest: the image is not pinned", Severity.ERROR
         elif image.tag == "latest" and not image.digest:
             severity = Severity.ERROR if profile.is_production else Severity.WARNING
             yield ("images", name, "tag"), "`latest` is not a pinned tag", severity
+
+
+@rule(
+    "ingress-nginx-retired",
+    "ingress-nginx is retired upstream (no releases or CVE fixes since March 2026).",
+    "plan a move to ingress.controller: traefik",
+)
+def _nginx_retired(profile: Profile) -> Iterator[Finding]:
+    if profile.ingress.controller == "nginx":
+        yield (
+            ("ingress", "controller"),
+            "ingress-nginx is retired upstream and gets no security fixes; traefik is the maintained choice",
+            Severity.WARNING,
+        )
+
+
+@rule(
+    "ingress-provider-settings",
+    "Only the profile's own provider has load-balancer settings.",
+    "remove the other providers' blocks under ingress",
+)
+def _ingress_provider(profile: Profile) -> Iterator[Finding]:
+    for provider in ("aws", "gcp", "digitalocean"):
+        if provider != profile.provider and getattr(profile.ingress, provider) is not None:
+            yield ("ingress", provider), f"ingress.{provider} is set, but the provider is {profile.provider}", Severity.ERROR
 
 
 def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:

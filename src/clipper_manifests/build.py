@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import context, kustomize, layout
+from clipper_manifests import context, flux, kustomize, layout
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.model import Profile, from_data
-from clipper_manifests.problems import Problem
+from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
@@ -102,7 +102,9 @@ def header(source: str, template: str | None) -> str:
 
 
 def layer_files(layer: Layer, source: str) -> dict[str, str]:
-    files = {f"{layer.directory}/kustomization.yaml": header(source, None) + dump_document(layer.kustomization())}
+    files = {}
+    if layer.kind != "entry":  # Flux generates the entry folder's kustomization itself (see layout.py)
+        files[f"{layer.directory}/kustomization.yaml"] = header(source, None) + dump_document(layer.kustomization())
     for folder, items in (("", layer.resources), ("patches/", layer.patches)):
         for item in items:
             name = f"{layer.directory}/{folder}{layout.file_stem(item.document)}.yaml"
@@ -184,8 +186,9 @@ class Builder:
         for template_folder, directory in layout.PROFILE_FOLDERS.items():
             # Later folders (the Flux entry) may refer to the earlier ones that exist.
             folder_values = {**values, "folders": [layer.directory for layer in layers]}
+            kind: layout.LayerKind = "entry" if directory == layout.ENTRY_FOLDER else "plain"
             layer = Layer(
-                kind="plain", directory=directory.format(profile=name), resources=self._render_folder(template_folder, folder_values)
+                kind=kind, directory=directory.format(profile=name), resources=self._render_folder(template_folder, folder_values)
             )
             if layer.resources:
                 _check_layer(layer)
@@ -197,16 +200,32 @@ class Builder:
         version = item.profile.kubernetes_version
         problems = []
         for directory, documents in item.built().items():
-            sources = (
-                [self.base, self.component(item.profile.provider), item.overlay]
-                if directory == item.overlay.directory
-                else item.layers_of(directory)
-            )
+            sources = self._sources(item, directory)
             for document in documents:
                 for problem in self._check_object(document, version):
                     problems.append(self._locate(problem, document, sources, item.name))
             problems += check_policy(documents, functools.partial(self._locate, layers=sources, profile=item.name), item.name)
+        return problems + self._check_delivery(item)
+
+    def _check_delivery(self, item: ProfileBuild) -> list[Problem]:
+        """Flux objects of the profile against the folders the tool generates for it."""
+        assert item.profile is not None and item.overlay is not None
+        built = item.built()
+        objects = [(directory, document) for directory, documents in built.items() for document in documents]
+        problems = []
+        for document, path, rule, message in flux.check_delivery(
+            [d for _, d in objects], set(built), item.overlay.directory, item.profile.flux.out_path
+        ):
+            directory = next(folder for folder, d in objects if d is document)
+            problems.append(self._locate(Problem(message, rule, path=json_path(path)), document, self._sources(item, directory), item.name))
         return problems
+
+    def _sources(self, item: ProfileBuild, directory: str) -> list[Layer]:
+        """The layers whose files hold the objects that `directory` builds."""
+        assert item.profile is not None and item.overlay is not None
+        if directory == item.overlay.directory:
+            return [self.base, self.component(item.profile.provider), item.overlay]
+        return item.layers_of(directory)
 
     def _check_object(self, document: dict[str, Any], version: str) -> list[Problem]:
         key = (version, json.dumps(document, sort_keys=True))

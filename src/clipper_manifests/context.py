@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import ingress
+from clipper_manifests import flux, ingress
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.model import Profile, Resources
 from clipper_manifests.yamlio import YamlSyntaxError, load_documents
@@ -45,6 +45,7 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "migration_env": migration_env(platform, profile.migrations.path),
         "migration_job_name": migration_job_name(profile),
         "ingress_paths": ingress_paths(platform),
+        "flux_stages": flux.stages,
         "ingress": {
             "chart": ingress.controller_chart(profile),
             "values": ingress.controller_values(profile, platform),

@@ -10,14 +10,19 @@ from clipper_manifests.render import Rendered
 KUSTOMIZE_API = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_API = "kustomize.config.k8s.io/v1alpha1"
 BASE_DIR = "base"
-LayerKind = Literal["base", "component", "overlay", "plain"]
+LayerKind = Literal["base", "component", "overlay", "plain", "entry"]
 
 # Per-profile folders rendered as they are (no namespace or patches): template folder → output
 # folder. Later folders may refer to earlier ones (templates see them as `folders`).
 PROFILE_FOLDERS = {
     "infrastructure/controllers": "infrastructure/{profile}/controllers",
     "infrastructure/configs": "infrastructure/{profile}/configs",
+    "cluster": "clusters/{profile}",
 }
+# The folder a cluster's `flux bootstrap --path` points at. It gets no kustomization.yaml:
+# bootstrap adds flux-system/ beside our files, and Flux generates a kustomization that
+# includes both; one of ours would leave Flux's own objects out.
+ENTRY_FOLDER = "clusters/{profile}"
 
 
 def file_stem(document: dict[str, Any]) -> str:

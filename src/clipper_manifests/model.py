@@ -182,6 +182,14 @@ class OpenSearch:
 
 
 @dataclass(frozen=True)
+class Flux:
+    git_repository: str
+    out_path: str
+    interval: str = "1h"
+    apps_timeout: str = "15m"
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     provider: Provider
@@ -198,6 +206,7 @@ class Profile:
     opensearch: OpenSearch
     ingress: Ingress
     migrations: Migrations
+    flux: Flux
     app: App = field(default_factory=App)
     description: str = ""
 

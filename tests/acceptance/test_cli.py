@@ -88,8 +88,9 @@ def test_render_one_profile_writes_base_its_component_and_its_overlay_only(proje
 
     out = project / "out"
     assert "(prod-aws)" in result.stdout
-    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "components", "infrastructure", "overlays"]
+    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "clusters", "components", "infrastructure", "overlays"]
     assert folders(out / "infrastructure") == ["prod-aws"]
+    assert folders(out / "clusters") == ["prod-aws"]
     assert folders(out / "components") == ["aws"]
     assert folders(out / "overlays") == ["prod-aws"]
     for kustomization in ("base", "components/aws", "overlays/prod-aws"):
@@ -214,7 +215,9 @@ def test_removing_a_profile_prunes_its_overlay_and_nothing_else(project: Path, c
     assert not (project / "out" / "infrastructure" / "staging-do").exists()
 
     def kept(tree: dict[str, str]) -> dict[str, str]:
-        return without(without(without(tree, MANIFEST), "overlays/staging-do/"), "infrastructure/staging-do/")
+        for prefix in (MANIFEST, "overlays/staging-do/", "infrastructure/staging-do/", "clusters/staging-do/"):
+            tree = without(tree, prefix)
+        return tree
 
     assert kept(after) == kept(before)
     assert after["README.md"] == "kept\n"

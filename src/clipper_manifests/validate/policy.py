@@ -95,4 +95,4 @@ def check_policy(documents: list[Document], locate: Callable[[Problem, Document]
 
 
 # Importing the rule modules registers their rules.
-from clipper_manifests.validate import pod_security  # noqa: E402, F401
+from clipper_manifests.validate import helm_values, pod_security  # noqa: E402, F401

@@ -1,0 +1,146 @@
+"""Flux delivery: the stages a cluster applies, in order, and checks that they hold together.
+
+Each cluster's entry folder (out/clusters/<profile>/) holds Flux Kustomizations chained with
+dependsOn: infra-controllers (HelmReleases that bring CRDs) → infra-configs (objects that need
+those CRDs) → apps (the overlay, with its migration Job). `wait: true` makes each stage wait
+until everything it applied is ready, so the next never meets a missing CRD or controller.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from clipper_manifests import layout
+from clipper_manifests.model import Profile
+
+KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
+STAGE_NAMES = {"infrastructure/{profile}/controllers": "infra-controllers", "infrastructure/{profile}/configs": "infra-configs"}
+SUBSTITUTION = re.compile(r"\$\{([^}:]+)(:=[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    path: str
+    depends_on: tuple[str, ...]
+    timeout: str
+
+    @property
+    def depends_on_refs(self) -> list[dict[str, str]]:
+        return [{"name": name} for name in self.depends_on]
+
+
+def stages(profile: Profile, folders: list[str]) -> list[Stage]:
+    """The Flux Kustomizations of a profile, each depending on the one before it."""
+    chain: list[Stage] = []
+    for pattern, name in STAGE_NAMES.items():
+        folder = pattern.format(profile=profile.name)
+        if folder in folders:
+            chain.append(Stage(name, _path(profile, folder), tuple(s.name for s in chain[-1:]), "10m"))
+    apps = layout.overlay_dir(profile.name)
+    chain.append(Stage("apps", _path(profile, apps), tuple(s.name for s in chain[-1:]), profile.flux.apps_timeout))
+    return chain
+
+
+def _path(profile: Profile, folder: str) -> str:
+    return f"{profile.flux.out_path}/{folder}"
+
+
+def folder_of(path: str, out_path: str) -> str | None:
+    """`./out/overlays/x` → `overlays/x`; None when the path is outside out/."""
+    prefix = out_path.rstrip("/") + "/"
+    return path[len(prefix) :].rstrip("/") if path.startswith(prefix) else None
+
+
+Finding = tuple[dict[str, Any], tuple[Any, ...], str, str]  # object, key path, rule id, message
+
+
+def check_delivery(objects: list[dict[str, Any]], folders: set[str], overlay: str, out_path: str) -> Iterator[Finding]:
+    """Consistency of one cluster's Flux objects with the generated tree."""
+    kustomizations = [o for o in objects if o["apiVersion"] == KUSTOMIZATION_API and o["kind"] == "Kustomization"]
+    names = {o["metadata"]["name"] for o in kustomizations}
+    overlay_users = []
+    for item in kustomizations:
+        path = str(item["spec"].get("path", ""))
+        folder = folder_of(path, out_path)
+        if folder is None or folder not in folders:
+            yield item, ("spec", "path"), "flux-path", f"path {path} is not a folder this tool generates for this cluster"
+        if folder == overlay:
+            overlay_users.append(item)
+        for index, dependency in enumerate(item["spec"].get("dependsOn") or []):
+            if dependency.get("name") not in names:
+                yield (
+                    item,
+                    ("spec", "dependsOn", index, "name"),
+                    "flux-depends-on",
+                    f"depends on {dependency.get('name')!r}, which does not exist",
+                )
+    for item in overlay_users[1:]:
+        yield item, ("spec", "path"), "flux-overlay", f"{overlay} is applied by more than one Kustomization"
+    if not overlay_users and kustomizations:
+        yield kustomizations[0], ("spec",), "flux-overlay", f"no Kustomization applies {overlay}"
+    yield from _cycles(kustomizations)
+    yield from _sources(objects)
+    yield from _substitutions(objects, kustomizations)
+
+
+def _cycles(kustomizations: list[dict[str, Any]]) -> Iterator[Finding]:
+    edges = {o["metadata"]["name"]: [d.get("name") for d in o["spec"].get("dependsOn") or []] for o in kustomizations}
+    for item in kustomizations:
+        start, seen, frontier = item["metadata"]["name"], set(), list(edges[item["metadata"]["name"]])
+        while frontier:
+            name = frontier.pop()
+            if name == start:
+                yield item, ("spec", "dependsOn"), "flux-depends-on", f"{start} depends on itself through dependsOn"
+                break
+            if name in edges and name not in seen:
+                seen.add(name)
+                frontier.extend(edges[name])
+
+
+def _sources(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+    sources = {
+        (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
+        for o in objects
+        if o["apiVersion"].startswith("source.toolkit.fluxcd.io/")
+    }
+    for item in objects:
+        if item["kind"] != "HelmRelease":
+            continue
+        ref = item["spec"].get("chart", {}).get("spec", {}).get("sourceRef", {})
+        key = (ref.get("kind"), ref.get("namespace", item["metadata"].get("namespace", "")), ref.get("name"))
+        if key not in sources:
+            yield (
+                item,
+                ("spec", "chart", "spec", "sourceRef"),
+                "flux-source",
+                f"source {key[0]} {key[1]}/{key[2]} is not emitted for this cluster",
+            )
+
+
+def _substitutions(objects: list[dict[str, Any]], kustomizations: list[dict[str, Any]]) -> Iterator[Finding]:
+    defined = {name for k in kustomizations for name in (k["spec"].get("postBuild", {}).get("substitute") or {})}
+    for item in objects:
+        for path, text in _strings(item, ()):
+            for match in SUBSTITUTION.finditer(text):
+                if match.group(1) not in defined and match.group(2) is None:
+                    yield (
+                        item,
+                        path,
+                        "flux-substitute",
+                        f"${{{match.group(1)}}} is not defined by any postBuild.substitute; Flux would make it empty",
+                    )
+
+
+def _strings(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(node, str):
+        yield path, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from typing import Any
+
+from clipper_manifests import flux
+from clipper_manifests.validate.helm_values import _values
+
+
+def _release(values: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "HelmRelease", "spec": {"chart": {"spec": {"chart": "traefik"}}, "values": values}}
+
+
+def test_a_misspelt_chart_value_is_reported_with_its_path() -> None:
+    findings = list(_values(_release({"deployment": {"replica": 2}})))
+    assert [path for path, _ in findings] == [("spec", "values", "deployment")]
+    assert "'replica' was unexpected" in findings[0][1]
+
+
+def test_known_values_pass() -> None:
+    assert list(_values(_release({"deployment": {"replicas": 2}, "ingressClass": {"enabled": True}}))) == []
+
+
+def _kustomization(name: str, path: str, depends_on: list[str] | None = None) -> dict[str, Any]:
+    spec: dict[str, Any] = {"path": path, "dependsOn": [{"name": n} for n in depends_on or []]}
+    return {"apiVersion": flux.KUSTOMIZATION_API, "kind": "Kustomization", "metadata": {"name": name}, "spec": spec}
+
+
+def test_delivery_checks_name_each_broken_rule() -> None:
+    objects = [
+        _kustomization("apps", "./out/overlays/p", ["infra"]),
+        _kustomization("infra", "./out/infrastructure/p/controllers", ["apps"]),
+        _kustomization("lost", "./elsewhere"),
+    ]
+    rules = sorted(
+        {rule for _, _, rule, _ in flux.check_delivery(objects, {"overlays/p", "infrastructure/p/controllers"}, "overlays/p", "./out")}
+    )
+    assert rules == ["flux-depends-on", "flux-path"]
+
+
+def test_folder_of_strips_the_out_path() -> None:
+    assert flux.folder_of("./out/overlays/p", "./out") == "overlays/p"
+    assert flux.folder_of("./other/overlays/p", "./out") is None

@@ -7,7 +7,8 @@ What it measures (every command runs as a subprocess, as a user or CI would run 
   2. `kubectl kustomize out/overlays/<p>` for every overlay, one sample = all overlays;
      the tool should cost no more than building its own output (ratio <= 1.0);
   3. `validate --all` and `render --all --out` over K generated profiles in a temporary
-     copy of the project (target: <= 5 s each);
+     copy of the project (target: <= 5 s each), and what plain Python needs to write the
+     same files on this disk (the floor under the render);
   4. start-up of `--help` and `list`.
 
 This is a measurement, not a test: it exits 0 even when a target is missed, and non-zero
@@ -74,6 +75,17 @@ ENDPOINTS = {
     ),
 }
 
+# The provider's load-balancer block the profile schema requires (same shape as the shipped ones).
+INGRESS = {
+    "aws": (
+        "  aws:",
+        "    certificateArn: arn:aws:acm:us-east-1:123456789012:certificate/4f6b1c2e-8a3d-4b5e-9c7f-1a2b3c4d5e6f",
+        "    loadBalancerControllerRoleArn: arn:aws:iam::123456789012:role/clipper-bench-load-balancer-controller",
+    ),
+    "gcp": ("  gcp:", "    staticIpName: clipper-bench-ip"),
+    "digitalocean": ("  digitalocean:", "    certificateName: clpr-tv"),
+}
+
 
 class CommandFailed(Exception):
     def __init__(self, cmd: Sequence[str], proc: subprocess.CompletedProcess[str]) -> None:
@@ -128,6 +140,27 @@ def time_commands(commands: Sequence[Sequence[str]], cwd: Path, repeat: int, bef
         elapsed = time.perf_counter() - start
         if index >= WARMUP:
             samples.append(elapsed)
+    return Timing(tuple(samples))
+
+
+def time_writes(source: Path, target: Path, repeat: int) -> Timing:
+    """What writing the rendered files costs on this disk with nothing else to do: the floor
+    under `render --all --out`, which also has to create every file and folder."""
+    files = {path.relative_to(source): path.read_bytes() for path in source.rglob("*") if path.is_file()}
+    samples: list[float] = []
+    for index in range(WARMUP + repeat):
+        shutil.rmtree(target, ignore_errors=True)
+        start = time.perf_counter()
+        folders: set[Path] = set()
+        for relative, data in files.items():
+            path = target / relative
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            path.write_bytes(data)
+        if index >= WARMUP:
+            samples.append(time.perf_counter() - start)
+    shutil.rmtree(target, ignore_errors=True)
     return Timing(tuple(samples))
 
 
@@ -194,6 +227,7 @@ def generated_profile(index: int, name: str) -> str:
     if provider == "digitalocean":
         lines.append("    port: 25061")  # DigitalOcean's managed Valkey listens next to PostgreSQL's port
     lines += ["opensearch:", "  managed:", f"    url: {search}"]
+    lines += ["ingress:", *INGRESS[provider]]
     return "\n".join(lines) + "\n"
 
 
@@ -247,6 +281,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             before=lambda: shutil.rmtree(out, ignore_errors=True),
         )
         written = sum(1 for p in out.rglob("*") if p.is_file())
+        progress(quiet, f"scale: plain file writes of the same {written} files x{repeat}")
+        floor = time_writes(out, tmp / "floor", repeat)
 
     ratio = render_check.median / kustomize.median
 
@@ -273,6 +309,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "files_written": written,
             "validate": scale_entry(scale_validate),
             "render": scale_entry(scale_render),
+            "write_floor": floor.as_json(),
         },
         "startup": {"help": help_timing.as_json(), "list": list_timing.as_json()},
     }
@@ -303,6 +340,17 @@ def table(result: dict[str, Any]) -> str:
                 yes(entry["ok"]),
             ]
         )
+    floor = scale["write_floor"]
+    rows.append(
+        [
+            f"  of which the disk: same {scale['files_written']} files, plain writes",
+            secs(floor, "median_s"),
+            secs(floor, "min_s"),
+            "",
+            "",
+            "",
+        ]
+    )
     for label, key in (("start-up: --help", "help"), ("start-up: list", "list")):
         entry = result["startup"][key]
         rows.append([label, secs(entry, "median_s"), secs(entry, "min_s"), "", "", ""])

@@ -17,6 +17,10 @@ from clipper_manifests.cli import app
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CRD_SCHEMAS = Path(os.environ.get("CLIPPER_CRD_SCHEMAS", SHARED / "crd-schemas"))
+# Secret rotation ages are counted to this date in tests, whatever the clock says (the shipped
+# profiles' rotation dates are real and age; CI's `render --all --check` uses the real date).
+TODAY = "2026-11-25"
+os.environ["CLIPPER_TODAY"] = TODAY
 
 RunCli = Callable[..., Result]
 

@@ -2,18 +2,18 @@
 load + merge → schema → typed profile → rules → render → resolve → validate → files.
 
 Base and components do not depend on any profile, so they are rendered once per process
-and shared; identical built-in objects are validated once.
+and shared; every schema is compiled once per process (validate/compiled.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import context, flux, kustomize, layout
+from clipper_manifests import context, flux, kustomize, layout, parallel
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.model import Profile, from_data
@@ -21,14 +21,20 @@ from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
+from clipper_manifests.redaction import redact_problems, secret_values
 from clipper_manifests.render import Rendered, render_template, template_names
+from clipper_manifests.sources import find_source
 from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.validate.exceptions import Suppressions
 from clipper_manifests.validate.kubernetes import check_builtin
-from clipper_manifests.validate.policy import check_policy
+from clipper_manifests.validate.policy import POLICY_RULES, Objects, check_policy
 from clipper_manifests.validate.rules import check_rules
+from clipper_manifests.validate.secret_rules import check_secret_rules
+from clipper_manifests.validate.secret_scan import scan_build
+from clipper_manifests.validate.security import check_security
 from clipper_manifests.yamlio import dump_document, kubernetes_order, load_marked, location_of
 
-API_IMAGE, FRONTEND_IMAGE = "clipper-api", "clipper-frontend"
+API_IMAGE, FRONTEND_IMAGE, MIGRATIONS_IMAGE = "clipper-api", "clipper-frontend", "clipper-migrations"
 
 
 @dataclass
@@ -59,10 +65,11 @@ class Build:
     base: Layer
     components: dict[str, Layer]
     profiles: dict[str, ProfileBuild]
+    scanned: list[Problem] = field(default_factory=list)  # the secret scanner's, over every file
 
     @property
     def problems(self) -> list[Problem]:
-        return [problem for item in self.profiles.values() for problem in item.problems]
+        return [problem for item in self.profiles.values() for problem in item.problems] + self.scanned
 
     @property
     def ok(self) -> bool:
@@ -119,13 +126,18 @@ class Builder:
         self.project = project
         self.platform = context.load_platform(project.templates)
         self._components: dict[str, Layer] = {}
-        self._validated: dict[tuple[str, str], list[Problem]] = {}
+        self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
     def build(self, names: list[str]) -> Build:
-        profiles = {name: self.build_profile(name) for name in names}
+        profiles = parallel.build_all(names, self.build_profile)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
-        return Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
+        for item in profiles.values():
+            # No message may echo a value of a field the schema marks secret.
+            item.problems = redact_problems(item.problems, secret_values(item.merged))
+        build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
+        build.scanned = scan_build(build)
+        return build
 
     def component(self, provider: str) -> Layer:
         if provider not in self._components:
@@ -152,7 +164,7 @@ class Builder:
     def build_profile(self, name: str) -> ProfileBuild:
         item = ProfileBuild(name=name)
         try:
-            item.merged = load_merged(self.project, name)
+            item.merged = self._merged[name] = load_merged(self.project, name)
         except ProfileError as error:
             # One unreadable profile must not hide the problems of the others.
             item.problems = [Problem(error.message, "profile-file", location=error.location, profile=name, hint=error.hint)]
@@ -163,6 +175,7 @@ class Builder:
         profile = from_data(Profile, {**item.merged.data, "name": name})
         item.profile = profile
         item.problems += check_rules(profile, item.merged)
+        item.problems += check_secret_rules(profile, item.merged, self.platform)
         values = context.overlay_context(profile, self.platform)
         overlay = Layer(
             kind="overlay",
@@ -204,8 +217,26 @@ class Builder:
             for document in documents:
                 for problem in self._check_object(document, version):
                     problems.append(self._locate(problem, document, sources, item.name))
-            problems += check_policy(documents, functools.partial(self._locate, layers=sources, profile=item.name), item.name)
-        return problems + self._check_delivery(item)
+            if directory == item.overlay.directory:
+                problems += check_security(
+                    item.profile, self.platform, documents, functools.partial(self._locate, layers=sources, profile=item.name)
+                )
+        return problems + self._check_policy(item) + self._check_delivery(item)
+
+    def _check_policy(self, item: ProfileBuild) -> list[Problem]:
+        """Policy rules see every object of the profile at once, whatever folder holds it."""
+        assert item.profile is not None and item.merged is not None
+        sources = {id(d): self._sources(item, folder) for folder, documents in item.built().items() for d in documents}
+        images = frozenset(getattr(item.profile.images, f.name).reference for f in dataclasses.fields(item.profile.images))
+        everything = [d for documents in item.built().values() for d in documents]
+        objects = Objects(everything, item.profile.kubernetes_version, item.profile.is_production, images)
+        suppressions = Suppressions(item.profile.policy.exceptions)
+
+        def locate(problem: Problem, document: dict[str, Any]) -> Problem:
+            return self._locate(problem, document, sources[id(document)], item.name)
+
+        problems = check_policy(objects, locate, item.name, suppressions)
+        return problems + suppressions.unused(item.merged, [rule.id for rule in POLICY_RULES])
 
     def _check_delivery(self, item: ProfileBuild) -> list[Problem]:
         """Flux objects of the profile against the folders the tool generates for it."""
@@ -228,26 +259,34 @@ class Builder:
         return item.layers_of(directory)
 
     def _check_object(self, document: dict[str, Any], version: str) -> list[Problem]:
-        key = (version, json.dumps(document, sort_keys=True))
-        if key not in self._validated:
-            if kustomize.is_builtin(document):
-                self._validated[key] = check_builtin(document, version)
-            else:
-                self._validated[key] = check_custom_resource(document, self.project.crd_schemas)
-        return self._validated[key]
+        # Compiled validators take microseconds per object: less than a cache key would cost.
+        if kustomize.is_builtin(document):
+            return check_builtin(document, version)
+        return check_custom_resource(document, self.project.crd_schemas, self.project.allow_unknown_kinds)
 
     def _locate(self, problem: Problem, document: dict[str, Any], layers: list[Layer], profile: str) -> Problem:
         """Point a problem at the output file (and line) that holds the offending value."""
         key_path = tuple(_parse_path(problem.path))
-        where = _output_location(self.project, layers, document, key_path)
+        where, rendered = _output_location(self.project, layers, document, key_path)
         label = f"{document['kind']}/{document['metadata']['name']}: {problem.message}"
-        return Problem(label, problem.rule, problem.severity, problem.path, where, profile, problem.hint)
+        located = Problem(label, problem.rule, problem.severity, problem.path, where, profile, problem.hint)
+        if rendered is None:
+            return located
+        source = find_source(self.project.templates, rendered.template, rendered.document, key_path, self._merged.get(profile))
+        return dataclasses.replace(
+            located, template=source.template, profile_key=source.profile_key, profile_location=source.profile_location
+        )
 
 
 def _images(profile: Profile) -> tuple[ImageOverride, ...]:
     return tuple(
         ImageOverride(name=placeholder, new_name=image.repository, new_tag=image.tag, digest=image.digest)
-        for placeholder, image in ((API_IMAGE, profile.images.api), (FRONTEND_IMAGE, profile.images.frontend))
+        for placeholder, image in (
+            (API_IMAGE, profile.images.api),
+            (FRONTEND_IMAGE, profile.images.frontend),
+            # The migration Job and the API's wait-for-migrations init container use this one.
+            (MIGRATIONS_IMAGE, profile.images.migrations),
+        )
     )
 
 
@@ -268,7 +307,10 @@ def _parse_path(path: str) -> list[Any]:
     return parts
 
 
-def _output_location(project: Project, layers: list[Layer], document: dict[str, Any], key_path: tuple[Any, ...]) -> Location:
+def _output_location(
+    project: Project, layers: list[Layer], document: dict[str, Any], key_path: tuple[Any, ...]
+) -> tuple[Location, Rendered | None]:
+    """The output file:line holding `key_path`, and the rendered template object written there."""
     # The last patch that sets the path wins in Kustomize, so look there first, then the resource.
     candidates: list[tuple[str, Rendered]] = []
     for layer in layers:
@@ -283,8 +325,8 @@ def _output_location(project: Project, layers: list[Layer], document: dict[str, 
         text = "\n" + dump_document(kubernetes_order(item.document))  # the header takes line 1
         _, marks = load_marked(text)
         if key_path in marks or relative == candidates[0][0]:
-            return location_of(project.out / relative, marks, key_path)
-    return Location(project.out)
+            return location_of(project.out / relative, marks, key_path), item
+    return Location(project.out), None
 
 
 def _same_object(candidate: dict[str, Any], document: dict[str, Any]) -> bool:

@@ -53,7 +53,9 @@ CrdOpt = Annotated[
         show_default=False,
     ),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", help="Problem format: auto, text, json or github.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="Problem format: auto (github under GitHub Actions, else text), text, json, github or sarif.")
+]
 
 
 def _version(value: bool) -> None:
@@ -117,14 +119,16 @@ def _select(project: Project, names: list[str] | None, everything: bool) -> list
     return list(dict.fromkeys(names))
 
 
-def _build(project: Project, names: list[str], report_format: str = "text") -> Any:
+def _build(project: Project, names: list[str], report_format: str = "text", notes: bool = True) -> Any:
     from clipper_manifests.build import Builder
+    from clipper_manifests.problems import Severity
     from clipper_manifests.report import REPORTERS, pick_format
 
     build = Builder(project).build(names)
-    problems = build.problems
+    # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
+    problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)
-    if problems or chosen == "json":  # JSON readers want a document even when it is empty
+    if problems or chosen in ("json", "sarif"):  # JSON readers want a document even when it is empty
         typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False, err=chosen == "text")
     if not build.ok:
         raise ValidationFailed(problems)
@@ -146,25 +150,27 @@ def render(
     """Render profiles into out/ (base, components, overlays), after validating everything."""
 
     def action() -> None:
+        from clipper_manifests.redaction import build_secret_values, redact
         from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
-        project = find_project(root, out, crd_schemas=crd_schemas)
+        project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, profiles, all_profiles)
-        build = _build(project, names)
-        plan = plan_tree(project.out, build.files(), None if all_profiles else build.scope(), force=force)
+        build = _build(project, names, notes=False)
+        files = build.files()  # serialising every object is the costly part: once
+        plan = plan_tree(project.out, files, None if all_profiles else build.scope(), force=force)
         if check:
             if plan.changed or plan.conflicts:
-                typer.echo(unified_diff(plan), nl=False)
+                typer.echo(redact(unified_diff(plan), build_secret_values(build)), nl=False)
                 for conflict in plan.conflicts:
                     typer.echo(f"conflict: {conflict}", err=True)
                 again = "--all" if all_profiles else " ".join(names)
                 typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {again}` and commit", err=True)
                 raise typer.Exit(EXIT_INVALID)
-            typer.echo(f"{project.display(project.out)} is up to date ({len(build.files())} files, {len(names)} profile(s))")
+            typer.echo(f"{project.display(project.out)} is up to date ({len(files)} files, {len(names)} profile(s))")
             return
         raise_on_conflicts(plan)
         apply_plan(plan)
-        counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {len(build.files()) - len(plan.writes)} unchanged"
+        counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {len(files) - len(plan.writes)} unchanged"
         typer.echo(f"{project.display(project.out)}: {counts} ({', '.join(names)})")
 
     _guarded(action)
@@ -177,6 +183,9 @@ def validate(
     report_format: FormatOpt = "auto",
     root: RootOpt = None,
     crd_schemas: CrdOpt = None,
+    profiles_only: Annotated[
+        bool, typer.Option("--profiles-only", help="Check the profiles (schema and profile rules) without rendering anything.")
+    ] = False,
 ) -> None:
     """Check profiles and everything they render; report all problems at once."""
 
@@ -185,8 +194,11 @@ def validate(
 
         if report_format not in (*REPORTERS, "auto"):
             raise UsageError(f"unknown format {report_format!r}", hint=f"use one of: auto, {', '.join(REPORTERS)}")
-        project = find_project(root, None, crd_schemas=crd_schemas)
+        project = find_project(root, None, crd_schemas=crd_schemas, validating=not profiles_only)
         names = _select(project, profiles, all_profiles)
+        if profiles_only:
+            _report_profiles(project, names, report_format)
+            return
         build = _build(project, names, report_format)
         if report_format in ("text", "auto") and sys.stderr is not None:
             typer.echo(f"{len(names)} profile(s) valid: {', '.join(names)}", err=True)
@@ -200,12 +212,13 @@ def diff(profile: ProfileArg, root: RootOpt = None, out: OutOpt = None, crd_sche
     """Show what rendering PROFILE would change in out/ (coloured on a terminal)."""
 
     def action() -> None:
+        from clipper_manifests.redaction import build_secret_values, redact
         from clipper_manifests.write import plan_tree, unified_diff
 
-        project = find_project(root, out, crd_schemas=crd_schemas)
+        project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, [profile], False)
         build = _build(project, names)
-        text = unified_diff(plan_tree(project.out, build.files(), build.scope(), force=True))
+        text = redact(unified_diff(plan_tree(project.out, build.files(), build.scope(), force=True)), build_secret_values(build))
         if not text:
             typer.echo("no changes", err=True)
             return
@@ -280,6 +293,32 @@ def show(
     _guarded(action)
 
 
+@app.command("secrets")
+def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
+    """Every remote secret PROFILE reads: remote key, store, last rotation, age and status
+    (CLIPPER_TODAY=YYYY-MM-DD sets the date the ages are counted to)."""
+
+    def action() -> None:
+        from clipper_manifests.context import load_platform
+        from clipper_manifests.model import Profile, from_data
+        from clipper_manifests.profile_schema import check_profile_schema
+        from clipper_manifests.profiles import load_merged
+        from clipper_manifests.redaction import redact_problems, secret_values
+        from clipper_manifests.report import REPORTERS
+        from clipper_manifests.rotation import format_table, secrets_table, today
+
+        project = find_project(root, None)
+        merged = load_merged(project, profile)
+        problems = redact_problems(check_profile_schema(merged), secret_values(merged))
+        if problems:
+            typer.echo(REPORTERS["text"](problems, Path.cwd()), nl=False, err=True)
+            raise ValidationFailed(problems)
+        typed = from_data(Profile, {**merged.data, "name": profile})
+        typer.echo(format_table(secrets_table(typed, load_platform(project.templates), today())), nl=False)
+
+    _guarded(action)
+
+
 @app.command()
 def schema(
     partial: Annotated[bool, typer.Option("--partial", help="The schema for partials (nothing required).")] = False,
@@ -301,6 +340,65 @@ def schema(
             typer.echo(f"schemas: {'updated ' + ', '.join(stale) if stale and write else 'up to date'}", err=True)
             return
         typer.echo(schema_text(partial), nl=False)
+
+    _guarded(action)
+
+
+def _report_profiles(project: Project, names: list[str], report_format: str) -> None:
+    from clipper_manifests.profile_check import check_profiles
+    from clipper_manifests.report import REPORTERS, pick_format
+
+    problems = check_profiles(project, names)
+    chosen = pick_format(report_format)
+    if problems or chosen in ("json", "sarif"):
+        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False, err=chosen == "text")
+    if any(problem.is_error for problem in problems):
+        raise ValidationFailed(problems)
+    if chosen == "text":
+        typer.echo(f"{len(names)} profile(s) valid (profiles only): {', '.join(names)}", err=True)
+
+
+@app.command("rules")
+def list_rules(
+    report_format: Annotated[str, typer.Option("--format", help="text (a table) or markdown.")] = "text",
+) -> None:
+    """List every rule: id, severity, what it checks, how to fix it (suppress a policy rule with policy.exceptions)."""
+
+    def action() -> None:
+        from clipper_manifests.catalog import all_rules, rules_table
+
+        if report_format not in ("text", "markdown"):
+            raise UsageError(f"unknown format {report_format!r}", hint="use text or markdown")
+        typer.echo(rules_table(all_rules(), markdown=report_format == "markdown"), nl=False)
+
+    _guarded(action)
+
+
+@app.command()
+def docs(
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 when docs/profiles.md is stale.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Write docs/profiles.md, the profile reference, from the JSON Schema, the defaults and the rules."""
+
+    def action() -> None:
+        from clipper_manifests.catalog import all_rules
+        from clipper_manifests.profile_docs import DOCS_FILE, render_docs
+        from clipper_manifests.profile_schema import profile_schema
+
+        project = find_project(root, None)
+        wanted = render_docs(project, profile_schema(), all_rules())
+        path = project.root / DOCS_FILE
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current == wanted:
+            typer.echo(f"{DOCS_FILE}: up to date", err=True)
+            return
+        if check:
+            typer.echo(f"error: {DOCS_FILE} is stale; run `clipper-manifests docs` and commit", err=True)
+            raise typer.Exit(EXIT_INVALID)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(wanted, encoding="utf-8")
+        typer.echo(f"{DOCS_FILE}: written", err=True)
 
     _guarded(action)
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import flux, ingress
+from clipper_manifests import data_tier, external_secrets, flux, ingress, network, observability
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.model import Profile, Resources
 from clipper_manifests.yamlio import YamlSyntaxError, load_documents
@@ -46,6 +46,10 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "migration_job_name": migration_job_name(profile),
         "ingress_paths": ingress_paths(platform),
         "flux_stages": flux.stages,
+        "data": data_tier.context(profile, platform),
+        "external_secrets": external_secrets.template_context(profile, platform),
+        "network": network.template_context(profile, platform),
+        "monitoring": observability.template_context(profile, platform),
         "ingress": {
             "chart": ingress.controller_chart(profile),
             "values": ingress.controller_values(profile, platform),
@@ -120,7 +124,7 @@ def api_environment(profile: Profile, platform: dict[str, Any]) -> dict[str, str
         "BASE_URL": f"https://{profile.domain}",
         "CORS_ALLOWED_ORIGINS": origins,
         "WEBSOCKET_ALLOWED_ORIGINS": origins,
-        **data_service_environment(profile),
+        **data_service_environment(profile, platform),
         "EMBEDDING_ENABLED": _flag(profile.app.embedding.enabled),
         "EMBEDDING_MODEL": profile.app.embedding.model,
         "SENTRY_ENVIRONMENT": profile.environment,
@@ -132,23 +136,9 @@ def api_environment(profile: Profile, platform: dict[str, Any]) -> dict[str, str
     return env
 
 
-def data_service_environment(profile: Profile) -> dict[str, str]:
-    """DB_*, REDIS_* and OPENSEARCH_URL from the data-tier choice of the profile."""
-    postgres, redis, search = profile.postgres.managed, profile.redis.managed, profile.opensearch.managed
-    if postgres is None or redis is None or search is None:
-        raise TemplateError("managed data services need their `managed:` endpoints", location=None)
-    return {
-        "DB_HOST": postgres.endpoint,
-        "DB_PORT": str(postgres.port),
-        "DB_USER": profile.postgres.user,
-        "DB_NAME": profile.postgres.database,
-        "DB_SSLMODE": postgres.ssl_mode,
-        "REDIS_HOST": redis.endpoint,
-        "REDIS_PORT": str(redis.port),
-        # Redis Cluster only has database 0.
-        "REDIS_DB": "0",
-        "OPENSEARCH_URL": search.url.rstrip("/"),
-    }
+def data_service_environment(profile: Profile, platform: dict[str, Any]) -> dict[str, str]:
+    """DB_*, DB_READ_HOSTS, REDIS_* and OPENSEARCH_URL from the data-tier choice of the profile."""
+    return data_tier.api_environment(profile, platform)
 
 
 def _flag(value: bool) -> str:

@@ -8,12 +8,13 @@ from typing import Any
 from clipper_manifests.errors import UsageError
 from clipper_manifests.profiles import MergedProfile
 from clipper_manifests.project import Project
+from clipper_manifests.redaction import redact, secret_values
 from clipper_manifests.yamlio import dump_document
 
 
 def merged_text(merged: MergedProfile, project: Project) -> str:
     chain = ", ".join(project.display(file.path) for file in merged.files)
-    return f"# {merged.name}: merged from {chain}\n" + dump_document(merged.data)
+    return redact(f"# {merged.name}: merged from {chain}\n" + dump_document(merged.data), secret_values(merged))
 
 
 def _key_path(key: str) -> tuple[Any, ...]:
@@ -34,4 +35,4 @@ def explain_key(merged: MergedProfile, key: str, cwd: Path) -> str:
     lines = [f"{key}: {_inline(winner.value)}", f"  set at {winner.location.render(cwd)}"]
     for origin in reversed(overridden):
         lines.append(f"  overrides {_inline(origin.value)} from {origin.location.render(cwd)}")
-    return "\n".join(lines) + "\n"
+    return redact("\n".join(lines) + "\n", secret_values(merged))

@@ -7,6 +7,7 @@ mapping that already passed the JSON Schema, so it only converts, it never valid
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import types
 import typing
@@ -144,41 +145,109 @@ class App:
 
 @dataclass(frozen=True)
 class ManagedPostgres:
-    endpoint: str
+    """RDS/Aurora, Cloud SQL or DigitalOcean Managed PostgreSQL (the endpoint is required in that mode)."""
+
+    endpoint: str | None = None
     read_endpoints: tuple[str, ...] = ()
     port: int = 5432
     ssl_mode: str = "require"
 
 
 @dataclass(frozen=True)
+class PostgresStorage:
+    size: str
+    wal_size: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectStore:
+    """Where the Barman Cloud Plugin writes base backups and WAL (s3:// or gs://)."""
+
+    destination_path: str
+    endpoint_url: str | None = None
+    server_side_encryption: Literal["AES256", "aws:kms"] | None = None
+
+
+@dataclass(frozen=True)
+class InClusterPostgres:
+    """A CloudNativePG cluster (required keys are enforced by the schema in this mode)."""
+
+    instances: int = 3
+    storage: PostgresStorage | None = None
+    resources: Resources | None = None
+    archive_timeout_seconds: int = 300
+    cloud_identity: CloudIdentity = field(default_factory=CloudIdentity)
+    object_store: ObjectStore | None = None
+
+
+@dataclass(frozen=True)
+class PostgresBackup:
+    """The backup policy the profile declares; applied in-cluster, checked for managed services."""
+
+    retention_days: int
+    pitr: bool
+    encryption: bool
+    rpo_minutes: int
+    rto_minutes: int
+    schedule: str | None = None  # in-cluster: six-field cron of the daily base backup
+    window: str | None = None  # managed: the provider's daily backup window (UTC, HH:MM-HH:MM)
+    pitr_granularity_minutes: int | None = None  # managed: how far the latest restorable time lags
+
+
+@dataclass(frozen=True)
 class Postgres:
-    mode: Literal["managed"]
+    mode: Literal["managed", "in-cluster"]
     database: str
     user: str
+    backup: PostgresBackup
     managed: ManagedPostgres | None = None
+    in_cluster: InClusterPostgres | None = None
 
 
 @dataclass(frozen=True)
 class ManagedRedis:
-    endpoint: str
+    endpoint: str | None = None
     port: int = 6379
+    tls: bool = False
+
+
+@dataclass(frozen=True)
+class InClusterRedis:
+    """Redis Cluster through the OT redis-operator: `primaries` leaders, one follower each."""
+
+    primaries: int = 3
+    storage: str | None = None
+    resources: Resources | None = None
 
 
 @dataclass(frozen=True)
 class Redis:
-    mode: Literal["managed"]
+    mode: Literal["managed", "in-cluster"]
     managed: ManagedRedis | None = None
+    in_cluster: InClusterRedis | None = None
 
 
 @dataclass(frozen=True)
-class ManagedOpenSearch:
-    url: str
+class OpenSearchEndpoint:
+    """A hosted OpenSearch reached by URL with basic auth (managed service or external)."""
+
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class InClusterOpenSearch:
+    nodes: int = 3
+    storage: str | None = None
+    resources: Resources | None = None
 
 
 @dataclass(frozen=True)
 class OpenSearch:
-    mode: Literal["managed"]
-    managed: ManagedOpenSearch | None = None
+    mode: Literal["managed", "in-cluster", "external"]
+    version: str = "2.11.1"
+    managed: OpenSearchEndpoint | None = None
+    external: OpenSearchEndpoint | None = None
+    in_cluster: InClusterOpenSearch | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +256,185 @@ class Flux:
     out_path: str
     interval: str = "1h"
     apps_timeout: str = "15m"
+
+
+SecretBackend = Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"]
+
+
+@dataclass(frozen=True)
+class AwsSecretsManager:
+    region: str
+    role_arn: str  # IRSA role of the store's service account
+
+
+@dataclass(frozen=True)
+class GcpSecretManager:
+    project_id: str
+    service_account: str  # Google service account the store's Kubernetes service account acts as
+    cluster_project_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AzureKeyVault:
+    vault_url: str
+    client_id: str
+    tenant_id: str
+
+
+@dataclass(frozen=True)
+class VaultBackend:
+    server: str
+    role: str
+    path: str = "secret"
+    mount_path: str = "kubernetes"
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class RotationRecord:
+    last_rotated: str
+
+
+@dataclass(frozen=True)
+class RemoteKey:
+    key: str
+    property: str | None = None
+
+
+@dataclass(frozen=True)
+class ScannerAllowance:
+    fingerprint: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Scanner:
+    allow: tuple[ScannerAllowance, ...] = ()
+
+
+@dataclass(frozen=True)
+class Secrets:
+    backend: SecretBackend
+    refresh_interval: str = "1h"
+    aws: AwsSecretsManager | None = None
+    gcp: GcpSecretManager | None = None
+    azure: AzureKeyVault | None = None
+    vault: VaultBackend | None = None
+    rotation: dict[str, RotationRecord] = field(default_factory=dict)
+    remote_keys: dict[str, RemoteKey] = field(default_factory=dict)
+    scanner: Scanner = field(default_factory=Scanner)
+
+
+@dataclass(frozen=True)
+class NetworkEndpoint:
+    cidrs: tuple[str, ...]
+    ports: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class InternetEgress:
+    cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    except_cidrs: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10")
+    ports: tuple[int, ...] = (443,)
+
+
+@dataclass(frozen=True)
+class Network:
+    endpoints: dict[str, NetworkEndpoint] = field(default_factory=dict)
+    internet: InternetEgress = field(default_factory=InternetEgress)
+
+
+@dataclass(frozen=True)
+class PrometheusSettings:
+    retention: str
+    storage_size: str
+    replicas: int = 1
+    scrape_interval: str = "30s"
+
+
+@dataclass(frozen=True)
+class GrafanaSettings:
+    dashboard_label: str
+    dashboard_label_value: str = "1"
+
+
+@dataclass(frozen=True)
+class LokiSettings:
+    retention: str
+    storage_size: str
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    error_rate_percent: float
+    latency_p95_seconds: float
+    hpa_at_max_for: str
+    replication_lag_seconds: int
+    backup_max_age_hours: int
+    connections_percent: int
+    certificate_expiry_days: int
+
+
+@dataclass(frozen=True)
+class RepeatIntervals:
+    critical: str
+    warning: str
+
+
+@dataclass(frozen=True)
+class PagerDuty:
+    url: str | None = None  # Alertmanager's default Events API v2 endpoint when unset
+
+
+@dataclass(frozen=True)
+class OpsgenieResponder:
+    type: Literal["team", "user", "escalation", "schedule"]
+    name: str
+
+
+@dataclass(frozen=True)
+class Opsgenie:
+    api_url: str = "https://api.opsgenie.com/"
+    critical_priority: str = "P1"
+    warning_priority: str = "P3"
+    responders: tuple[OpsgenieResponder, ...] = ()
+
+
+@dataclass(frozen=True)
+class Alerting:
+    receiver: Literal["pagerduty", "opsgenie"]
+    runbook_base_url: str
+    group_by: tuple[str, ...]
+    group_wait: str
+    group_interval: str
+    repeat_interval: RepeatIntervals
+    pagerduty: PagerDuty | None = None
+    opsgenie: Opsgenie | None = None
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    namespace: str
+    release_label: str
+    prometheus: PrometheusSettings
+    grafana: GrafanaSettings
+    loki: LokiSettings
+    thresholds: AlertThresholds
+    alerting: Alerting
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    """Silences one policy rule for one rendered object (`Kind/name`), for a stated reason."""
+
+    rule: str
+    object: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    exceptions: tuple[PolicyException, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -207,7 +455,11 @@ class Profile:
     ingress: Ingress
     migrations: Migrations
     flux: Flux
+    secrets: Secrets
+    monitoring: Monitoring
     app: App = field(default_factory=App)
+    network: Network = field(default_factory=Network)
+    policy: Policy = field(default_factory=Policy)
     description: str = ""
 
     @property
@@ -224,14 +476,19 @@ def snake_case(key: str) -> str:
 
 def from_data(cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass `cls` from schema-valid data, converting nested values by type hint."""
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    hints, names = _fields_of(cls)  # type: ignore[arg-type]  # classes are hashable
     values = {}
     for key, value in data.items():
         name = snake_case(key)
         if name in names:
             values[name] = _convert(hints[name], value)
     return cls(**values)
+
+
+@functools.cache
+def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    # Resolving the string annotations is most of the cost of from_data: once per class.
+    return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def _convert(hint: Any, value: Any) -> Any:

@@ -23,6 +23,11 @@ class Problem:
     location: Location | None = None
     profile: str = ""
     hint: str = ""
+    # Problems in rendered objects: the template (and line) that wrote the value, and the
+    # profile key it came from, where sources.py can tell; empty otherwise.
+    template: Location | None = None
+    profile_key: str = ""
+    profile_location: Location | None = None
 
     @property
     def is_error(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
 
 SCHEMA_FILE = "profile.schema.json"
 PARTIAL_SCHEMA_FILE = "profile-partial.schema.json"
@@ -50,15 +51,18 @@ def schema_text(partial: bool = False) -> str:
 
 
 @cache
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator  # imported here: heavy, and `list`/`--help` never need it
+def _validator() -> CompiledSchema:
+    def explain() -> Any:
+        from jsonschema import Draft202012Validator  # imported here: heavy, and `list`/`--help` never need it
 
-    return Draft202012Validator(profile_schema())
+        return Draft202012Validator(profile_schema())
+
+    return compile_schema(profile_schema(), explain)
 
 
 def check_profile_schema(profile: MergedProfile) -> list[Problem]:
     problems = []
-    for error in sorted(_validator().iter_errors(profile.data), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in _validator().errors(profile.data):
         problems.extend(_problems_for(error, profile))
     return problems
 

@@ -61,6 +61,9 @@ def read_profile_file(project: Project, name: str) -> ProfileFile:
         raise ProfileError(f"profile file {project.display(path)} does not exist", location=Location(path)) from None
     except OSError as error:
         raise ProfileError(f"cannot read {project.display(path)}: {error.strerror}", location=Location(path)) from None
+    cached = _parsed.get((path, raw))
+    if cached is not None:
+        return cached  # partials are shared by many profiles: parse each file once per process
     try:
         data, marks = load_marked(decode_utf8(raw, path))
     except YamlSyntaxError as error:
@@ -85,7 +88,13 @@ def read_profile_file(project: Project, name: str) -> ProfileFile:
             "`extends` takes a profile name or a list of names",
             location=location_of(path, marks, ("extends",)),
         )
-    return ProfileFile(name=name, path=path, data=data, marks=marks, extends=tuple(extends))
+    parsed = ProfileFile(name=name, path=path, data=data, marks=marks, extends=tuple(extends))
+    _parsed[(path, raw)] = parsed  # keyed by the bytes, so an edited file is never served stale
+    return parsed
+
+
+# Merging only reads a ProfileFile's data (it copies what it takes), so sharing one is safe.
+_parsed: dict[tuple[Path, bytes], ProfileFile] = {}
 
 
 def _yaml_type(value: Any) -> str:
@@ -94,6 +103,8 @@ def _yaml_type(value: Any) -> str:
 
 def check_profile_name(project: Project, name: str) -> None:
     """A usage error, with the closest known names, for a profile that does not exist."""
+    if not name.startswith("_") and "/" not in name and "\\" not in name and project.profile_path(name).is_file():
+        return  # the common case, without listing the folder (once per profile adds up at scale)
     known = project.profile_names()
     if name in known:
         return
@@ -136,6 +147,8 @@ def merge_order(project: Project, name: str) -> list[ProfileFile]:
 
 
 def _drop_below(history: dict[KeyPath, list[Origin]], prefix: KeyPath) -> None:
+    if prefix not in history:
+        return  # a key path is recorded before anything below it, so nothing is below it
     for key in [k for k in history if len(k) > len(prefix) and k[: len(prefix)] == prefix]:
         del history[key]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from clipper_manifests.config import load_config
 from clipper_manifests.errors import UsageError
 
 PROFILE_SUFFIX = ".yaml"
@@ -15,6 +16,7 @@ class Project:
     root: Path
     out: Path
     crd_schemas: Path | None = None  # a CRD schema catalog in kubeconform layout
+    allow_unknown_kinds: frozenset[str] = frozenset()  # custom resources that need no schema (config.py)
 
     @property
     def profiles(self) -> Path:
@@ -40,8 +42,13 @@ class Project:
             return str(path)
 
 
-def find_project(root: Path | None, out: Path | None, start: Path | None = None, crd_schemas: Path | None = None) -> Project:
-    """Use `root` if given, else the nearest folder upwards from `start` that holds profiles/."""
+def find_project(
+    root: Path | None, out: Path | None, start: Path | None = None, crd_schemas: Path | None = None, *, validating: bool = False
+) -> Project:
+    """Use `root` if given, else the nearest folder upwards from `start` that holds profiles/.
+
+    The CRD catalog is `crd_schemas` (the option or its environment variable), else the project
+    config file's; a configured catalog must exist only for commands that validate."""
     if root is None:
         here = (start or Path.cwd()).resolve()
         for candidate in (here, *here.parents):
@@ -60,4 +67,16 @@ def find_project(root: Path | None, out: Path | None, start: Path | None = None,
         raise UsageError(
             f"--crd-schemas {crd_schemas} is not a folder", hint="point it at a catalog laid out as <group>/<kind>_<version>.json"
         )
-    return Project(root=root, out=(out or root / "out").resolve(), crd_schemas=crd_schemas.resolve() if crd_schemas else None)
+    config = load_config(root)
+    if crd_schemas is None and config.crd_schemas is not None and validating and not config.crd_schemas.is_dir():
+        raise UsageError(
+            f"crdSchemas: {config.crd_schemas} is not a folder",
+            location=config.crd_schemas_at,
+            hint="point it at a catalog laid out as <group>/<kind>_<version>.json, or pass --crd-schemas",
+        )
+    return Project(
+        root=root,
+        out=(out or root / "out").resolve(),
+        crd_schemas=crd_schemas.resolve() if crd_schemas else config.crd_schemas,
+        allow_unknown_kinds=config.allow_unknown_kinds,
+    )

@@ -1,4 +1,5 @@
-"""Problems → text for people, JSON for tools, workflow commands for GitHub Actions."""
+"""Problems → text for people, JSON for tools, workflow commands for GitHub Actions, SARIF 2.1.0
+for code-scanning dashboards (sarif.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
 
 Reporter = Callable[[list[Problem], Path], str]
@@ -16,6 +18,19 @@ def _where(problem: Problem, root: Path) -> str:
     return problem.location.render(root) if problem.location else "(no location)"
 
 
+def _file(location: Location | None, root: Path) -> str | None:
+    return location.render(root).split(":")[0] if location else None
+
+
+def origin(problem: Problem, root: Path) -> str:
+    """Where a rendered value came from: `templates/x.yaml.j2:12, profile key a.b (profiles/p.yaml:3:5)`."""
+    parts = [problem.template.render(root)] if problem.template else []
+    if problem.profile_key:
+        at = f" ({problem.profile_location.render(root)})" if problem.profile_location else ""
+        parts.append(f"profile key {problem.profile_key}{at}")
+    return ", ".join(parts)
+
+
 def text_report(problems: list[Problem], root: Path) -> str:
     lines = []
     for problem in problems:
@@ -23,6 +38,8 @@ def text_report(problems: list[Problem], root: Path) -> str:
         lines.append(f"{_where(problem, root)}: {problem.severity.value}: {path}{problem.message} ({problem.rule})")
         if problem.hint:
             lines.append(f"  hint: {problem.hint}")
+        if problem.template or problem.profile_key:
+            lines.append(f"  from: {origin(problem, root)}")
     errors = sum(problem.is_error for problem in problems)
     warnings = sum(problem.severity is Severity.WARNING for problem in problems)
     if problems:
@@ -45,6 +62,11 @@ def json_report(problems: list[Problem], root: Path) -> str:
                 "file": location.render(root).split(":")[0] if location else None,
                 "line": location.line if location else None,
                 "column": location.column if location else None,
+                "template": _file(problem.template, root),
+                "template_line": problem.template.line or None if problem.template else None,
+                "profile_key": problem.profile_key or None,
+                "profile_file": _file(problem.profile_location, root),
+                "profile_line": problem.profile_location.line or None if problem.profile_location else None,
             }
         )
     return json.dumps({"problems": items}, indent=2) + "\n"
@@ -68,11 +90,19 @@ def github_report(problems: list[Problem], root: Path) -> str:
                 fields.append(f"col={problem.location.column}")
         fields.append(f"title={_escape(problem.rule, property_value=True)}")
         message = f"{problem.path}: {problem.message}" if problem.path else problem.message
+        if problem.template or problem.profile_key:
+            message += f" (from {origin(problem, root)})"
         lines.append(f"::{level} {','.join(fields)}::{_escape(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-REPORTERS: dict[str, Reporter] = {"text": text_report, "json": json_report, "github": github_report}
+def sarif_report(problems: list[Problem], root: Path) -> str:
+    from clipper_manifests.sarif import sarif_log  # rule metadata: only this format needs it
+
+    return json.dumps(sarif_log(problems, root), indent=2) + "\n"
+
+
+REPORTERS: dict[str, Reporter] = {"text": text_report, "json": json_report, "github": github_report, "sarif": sarif_report}
 
 
 def pick_format(requested: str) -> str:

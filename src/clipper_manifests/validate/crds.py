@@ -13,7 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests.config import kind_allowed
 from clipper_manifests.problems import Problem, json_path
+from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
 
 BUILTIN_CATALOG = "crds"
 
@@ -24,10 +26,8 @@ def schema_path(document: dict[str, Any]) -> str:
 
 
 @cache
-def _validator(catalog: Path | None, relative: str) -> Any:
+def _validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
     """A compiled validator, or None when the catalog has no schema for this kind."""
-    from jsonschema import Draft7Validator
-
     if catalog is None:
         source = resources.files("clipper_manifests").joinpath("schemas", BUILTIN_CATALOG, relative)
         if not source.is_file():
@@ -38,24 +38,32 @@ def _validator(catalog: Path | None, relative: str) -> Any:
         if not path.is_file():
             return None
         text = path.read_text(encoding="utf-8")
-    return Draft7Validator(json.loads(text))
+    schema = json.loads(text)
+
+    def explain() -> Any:
+        from jsonschema import Draft7Validator
+
+        return Draft7Validator(schema)
+
+    return compile_schema(schema, explain, draft=7)
 
 
 def check_custom_resource(document: dict[str, Any], catalog: Path | None, allowed_unknown: frozenset[str] = frozenset()) -> list[Problem]:
     relative = schema_path(document)
     validator = _validator(catalog, relative)
     if validator is None:
-        if f"{document['kind']}.{document['apiVersion']}" in allowed_unknown:
+        if kind_allowed(document, allowed_unknown):
             return []
         where = str(catalog) if catalog else "the built-in CRD schemas"
         return [
             Problem(
-                f"no schema for {document['kind']} {document['apiVersion']} in {where} (looked for {relative})",
+                f"no schema for {document['kind']} {document['apiVersion']} in {where} (looked for {relative}); add one, or list "
+                f"{document['kind']}.{document['apiVersion'].rpartition('/')[0]} under allowUnknownKinds in clipper-manifests.yaml",
                 "crd-schema-missing",
                 path="apiVersion",
             )
         ]
     return [
         Problem(str(error.message), "crd-schema", path=json_path(list(error.absolute_path)) or "(object)")
-        for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+        for error in validator.errors(document)
     ]

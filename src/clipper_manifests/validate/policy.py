@@ -1,11 +1,14 @@
 """Policy rules on rendered objects (kube-score / kube-linter style), each with an id.
 
-A rule looks at one object (`object_rule`) or at all objects a Kustomize folder builds
-(`tree_rule`) and yields findings: the object, a key path inside it, and a message.
+A rule looks at one object (`object_rule`) or at every object one profile renders, in all of
+its folders (`tree_rule`), and yields findings: the object, a key path inside it, a message,
+and optionally a severity other than the rule's default. `keys` names the profile keys whose
+values a rule judges (for docs/profiles.md). Suppression is the profile's `policy.exceptions`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +16,29 @@ from typing import Any
 from clipper_manifests.problems import Problem, Severity, json_path
 
 Document = dict[str, Any]
-Finding = tuple[Document, tuple[Any, ...], str]
+# (object, key path, message) or (object, key path, message, severity): the default is the rule's.
+Finding = tuple[Document, tuple[Any, ...], str] | tuple[Document, tuple[Any, ...], str, Severity]
 ObjectCheck = Callable[[Document], Iterator[tuple[tuple[Any, ...], str]]]
-TreeCheck = Callable[[list[Document]], Iterator[Finding]]
+
+
+@dataclass
+class Objects:
+    """Every object one profile renders (all its folders) and the profile facts rules need."""
+
+    documents: list[Document]
+    kubernetes_version: str = ""
+    production: bool = True
+    profile_images: frozenset[str] = frozenset()  # set by the profile's images: the profile rule image-pinned judges them
+    _by_kind: dict[str, list[Document]] = dataclasses.field(default_factory=dict, repr=False)
+
+    def of_kind(self, *kinds: str) -> list[Document]:
+        if not self._by_kind:
+            for document in self.documents:
+                self._by_kind.setdefault(str(document.get("kind")), []).append(document)
+        return [document for kind in kinds for document in self._by_kind.get(kind, [])]
+
+
+TreeCheck = Callable[[Objects], Iterator[Finding]]
 
 
 @dataclass(frozen=True)
@@ -25,27 +48,32 @@ class PolicyRule:
     summary: str
     fix: str
     check: TreeCheck
+    keys: tuple[str, ...] = ()  # profile keys whose values this rule judges
 
 
 POLICY_RULES: list[PolicyRule] = []
 
 
-def tree_rule(rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR) -> Callable[[TreeCheck], TreeCheck]:
+def tree_rule(
+    rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR, keys: tuple[str, ...] = ()
+) -> Callable[[TreeCheck], TreeCheck]:
     def register(check: TreeCheck) -> TreeCheck:
-        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, check))
+        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, check, keys))
         return check
 
     return register
 
 
-def object_rule(rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR) -> Callable[[ObjectCheck], ObjectCheck]:
+def object_rule(
+    rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR, keys: tuple[str, ...] = ()
+) -> Callable[[ObjectCheck], ObjectCheck]:
     def register(check: ObjectCheck) -> ObjectCheck:
-        def over_tree(documents: list[Document]) -> Iterator[Finding]:
-            for document in documents:
+        def over_tree(objects: Objects) -> Iterator[Finding]:
+            for document in objects.documents:
                 for path, message in check(document):
                     yield document, path, message
 
-        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, over_tree))
+        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, over_tree, keys))
         return check
 
     return register
@@ -79,14 +107,26 @@ def containers(spec: Document) -> Iterator[tuple[tuple[Any, ...], Document]]:
             yield (field, index), container
 
 
-def check_policy(documents: list[Document], locate: Callable[[Problem, Document], Problem], profile: str) -> list[Problem]:
+def check_policy(
+    objects: Objects | list[Document],
+    locate: Callable[[Problem, Document], Problem],
+    profile: str,
+    suppressed: Callable[[str, Document], bool] = lambda rule, document: False,
+) -> list[Problem]:
+    """Every rule over the objects; `suppressed(rule id, object)` drops what the profile excepts."""
+    if not isinstance(objects, Objects):
+        objects = Objects(objects)
     problems = []
     for rule in POLICY_RULES:
-        for document, path, message in rule.check(documents):
+        for finding in rule.check(objects):
+            document, path, message = finding[0], finding[1], finding[2]
+            severity = finding[3] if len(finding) == 4 else rule.severity
+            if suppressed(rule.id, document):
+                continue
             problem = Problem(
-                message=f"{message}; {rule.fix}" if rule.severity is Severity.ERROR else message,
+                message=f"{message}; {rule.fix}" if severity is Severity.ERROR else message,
                 rule=rule.id,
-                severity=rule.severity,
+                severity=severity,
                 path=json_path(path),
                 profile=profile,
             )
@@ -95,4 +135,14 @@ def check_policy(documents: list[Document], locate: Callable[[Problem, Document]
 
 
 # Importing the rule modules registers their rules.
-from clipper_manifests.validate import helm_values, pod_security  # noqa: E402, F401
+from clipper_manifests.validate import (  # noqa: E402, F401
+    api_versions,
+    availability,
+    config_refs,
+    container_rules,
+    helm_values,
+    network_coverage,
+    pod_security,
+    references,
+    secret_objects,
+)

@@ -121,3 +121,7 @@ def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
                 )
             )
     return problems
+
+
+# Importing the rule modules registers their rules.
+from clipper_manifests.validate import data_rules, monitoring_rules  # noqa: E402, F401

@@ -1,0 +1,151 @@
+"""Validation as engineers meet it: suppressions in the profile, the rule list, the generated
+profile reference, profiles-only checks, fast start-up, and a parallel build that changes nothing.
+(That the shipped profiles have no errors is test_real_kustomize's
+test_shipped_profiles_pass_the_upstream_crd_schemas.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from clipper_manifests.build import Builder
+from clipper_manifests.catalog import all_rules
+from clipper_manifests.problems import Severity
+from clipper_manifests.profile_docs import DOCS_FILE, render_docs
+from clipper_manifests.profile_schema import profile_schema
+from clipper_manifests.project import find_project
+from clipper_manifests.validate.policy import POLICY_RULES
+from clipper_manifests.validate.rules import RULES
+from tests.conftest import CRD_SCHEMAS, REPO, RunCli
+
+PROFILES = find_project(REPO, None).profile_names()
+HEAVY = ("jsonschema", "jsonschema_rs", "kubernetes_validate", "jinja2", "referencing")
+
+
+def append(project: Path, text: str, profile: str = "prod-aws") -> None:
+    path = project / "profiles" / f"{profile}.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + textwrap.dedent(text), encoding="utf-8")
+
+
+def break_frontend_spread(project: Path) -> None:
+    """Remove the frontend's topology spread and anti-affinity: a pod-spread warning."""
+    template = project / "templates" / "base" / "frontend-deployment.yaml.j2"
+    text = template.read_text(encoding="utf-8")
+    start, end = text.index("      topologySpreadConstraints:"), text.index("      containers:")
+    template.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: Path, run_cli: RunCli) -> None:
+    break_frontend_spread(project)
+    before = run_cli("validate", "prod-aws", "--format", "json", "--root", project, cwd=project)
+    assert "pod-spread" in before.stdout and "Deployment/frontend" in before.stdout
+    append(
+        project,
+        """
+        policy:
+          exceptions:
+            - rule: pod-spread
+              object: Deployment/frontend
+              reason: the frontend is a static site behind a CDN
+        """,
+    )
+    after = run_cli("validate", "prod-aws", "--format", "json", "--root", project, cwd=project)
+    assert after.exit_code == 0
+    assert "pod-spread" not in after.stdout and "policy-exception-unused" not in after.stdout
+
+
+def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Path, run_cli: RunCli) -> None:
+    append(
+        project,
+        """
+        policy:
+          exceptions:
+            - rule: pod-spread
+              object: Deployment/frontend
+              reason: no longer needed
+            - rule: pod-sprad
+              object: Deployment/api
+              reason: typo in the rule id
+        """,
+    )
+    result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    assert result.exit_code == 0
+    lines = (project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines, start=1) if "- rule: pod-spread" in line)
+    assert f"profiles/prod-aws.yaml:{first}:" in result.stderr
+    assert "warning: policy.exceptions[0]: pod-spread reports nothing for Deployment/frontend" in result.stderr
+    assert "'pod-sprad' is no policy rule (did you mean 'pod-spread'?" in result.stderr
+
+
+@pytest.mark.parametrize("reason", ['""', '"   "'])
+def test_an_exception_needs_a_reason(project: Path, run_cli: RunCli, reason: str) -> None:
+    append(project, f"policy:\n  exceptions:\n    - {{rule: pod-spread, object: Deployment/frontend, reason: {reason}}}\n")
+    result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    assert result.exit_code == 1
+    assert "policy.exceptions[0].reason" in result.stderr
+
+
+def test_rules_lists_every_profile_and_policy_rule_with_severity_and_fix(run_cli: RunCli) -> None:
+    result = run_cli("rules")
+    assert result.exit_code == 0
+    for rule_id, fix in [*((r.id, r.fix) for r in RULES), *((r.id, r.fix) for r in POLICY_RULES)]:
+        assert f"\n{rule_id}  [" in f"\n{result.stdout}", rule_id
+        assert f"fix: {fix}" in result.stdout
+    assert "pod-spread  [warning, policy]" in result.stdout
+    assert "image-pinned  [error/warning, profile]" in result.stdout
+    markdown = run_cli("rules", "--format", "markdown").stdout
+    assert "| `container-resources` | error | policy |" in markdown
+
+
+def test_docs_profiles_md_is_what_the_docs_command_generates() -> None:
+    """CI's `docs --check` in test form: edit the schema, a default or a rule, then run `clipper-manifests docs`."""
+    project = find_project(REPO, None)
+    assert (REPO / DOCS_FILE).read_text(encoding="utf-8") == render_docs(project, profile_schema(), all_rules())
+
+
+def test_docs_names_type_default_allowed_values_rules_and_an_example(project: Path, run_cli: RunCli) -> None:
+    assert run_cli("docs", "--check", "--root", project, cwd=project).exit_code == 1  # nothing written yet
+    assert run_cli("docs", "--root", project, cwd=project).exit_code == 0
+    assert run_cli("docs", "--check", "--root", project, cwd=project).exit_code == 0
+    text = (project / DOCS_FILE).read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `api.replicas.min` |"))
+    assert "| integer | yes |" in row and "≥ 1" in row and "`prod-api-replicas`" in row and "(prod-aws)" in row
+    controller = next(line for line in text.splitlines() if line.startswith("| `ingress.controller` |"))
+    assert '`"traefik"`' in controller and "`traefik`, `nginx`" in controller and "`ingress-nginx-retired`" in controller
+    assert "| `policy.exceptions[].reason` | string | yes |" in text
+
+
+def test_profiles_only_checks_schema_and_rules_without_rendering(project: Path, run_cli: RunCli) -> None:
+    (project / "templates" / "base" / "broken.yaml.j2").write_text("{{ oops(", encoding="utf-8")
+    assert run_cli("validate", "--all", "--profiles-only", "--root", project, cwd=project).exit_code == 0
+    append(project, "api:\n  replicas: {min: 1, max: 12}\n")
+    result = run_cli("validate", "--all", "--profiles-only", "--root", project, cwd=project)
+    assert result.exit_code == 1 and "(prod-api-replicas)" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["validate", "--help"]])
+def test_help_and_list_do_not_import_the_validators_or_jinja(args: list[str]) -> None:
+    script = (
+        "import sys\n"
+        "from clipper_manifests.cli import main\n"
+        f"sys.argv = ['clipper-manifests', *{args!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "[]", result.stdout
+
+
+def test_a_parallel_build_writes_what_a_serial_build_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    project = find_project(REPO, None, crd_schemas=CRD_SCHEMAS)
+    monkeypatch.setenv("CLIPPER_JOBS", "1")
+    serial = Builder(project).build(PROFILES)
+    monkeypatch.setenv("CLIPPER_JOBS", "2")
+    parallel = Builder(project).build(PROFILES)
+    assert parallel.files() == serial.files()
+    assert [(p.rule, p.message, p.location) for p in parallel.problems] == [(p.rule, p.message, p.location) for p in serial.problems]
+    assert not any(p.severity is Severity.ERROR for p in parallel.problems)

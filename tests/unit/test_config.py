@@ -1,0 +1,108 @@
+"""clipper-manifests.yaml: the CRD catalog and allowed-unknown kinds a project shares.
+Precedence for the catalog: --crd-schemas > CLIPPER_CRD_SCHEMAS > the config file > built-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clipper_manifests.config import CONFIG_FILE, kind_allowed, load_config
+from clipper_manifests.errors import UsageError
+from clipper_manifests.project import find_project
+from clipper_manifests.validate.crds import check_custom_resource
+from tests.conftest import CRD_SCHEMAS, RunCli
+
+WIDGET = {"apiVersion": "example.com/v1alpha1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
+
+
+def write_config(root: Path, text: str) -> None:
+    (root / CONFIG_FILE).write_text(text, encoding="utf-8")
+
+
+def test_no_config_file_means_the_built_in_schemas(project: Path) -> None:
+    assert find_project(project, None).crd_schemas is None
+
+
+def test_the_catalog_path_is_relative_to_the_config_file(project: Path, tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    write_config(project, "crdSchemas: ../catalog\nallowUnknownKinds: [Widget.example.com]\n")
+    found = find_project(project, None, validating=True)
+    assert found.crd_schemas == catalog.resolve()
+    assert found.allow_unknown_kinds == frozenset({"Widget.example.com"})
+
+
+def test_the_option_wins_over_the_config_file(project: Path, tmp_path: Path) -> None:
+    write_config(project, "crdSchemas: ../nowhere\n")
+    option = tmp_path / "option"
+    option.mkdir()
+    assert find_project(project, None, crd_schemas=option, validating=True).crd_schemas == option.resolve()
+
+
+def test_a_configured_catalog_that_is_missing_stops_only_validating_commands(project: Path) -> None:
+    write_config(project, "# shared settings\ncrdSchemas: ../nowhere\n")
+    assert find_project(project, None).crd_schemas is not None  # list, show, schema still work
+    with pytest.raises(UsageError) as raised:
+        find_project(project, None, validating=True)
+    assert raised.value.location is not None and raised.value.location.line == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("crdSchema: x\n", "unknown setting 'crdSchema'"),
+        ("- a\n", "must be a mapping"),
+        ("allowUnknownKinds: Widget.example.com\n", "must be a list"),
+        ("allowUnknownKinds: [widget]\n", "is not Kind.group"),
+        ("crdSchemas: [a]\n", "must be a folder path"),
+        ("crdSchemas: 'a\n", "invalid YAML"),
+    ],
+)
+def test_a_broken_config_file_is_a_usage_error_at_its_line(project: Path, text: str, message: str) -> None:
+    write_config(project, text)
+    with pytest.raises(UsageError) as raised:
+        load_config(project)
+    assert message in raised.value.message
+    assert raised.value.location is not None and raised.value.location.path.name == CONFIG_FILE
+
+
+def test_allowed_unknown_kinds_match_any_version_or_one() -> None:
+    assert kind_allowed(WIDGET, frozenset({"Widget.example.com"}))
+    assert kind_allowed(WIDGET, frozenset({"Widget.example.com/v1alpha1"}))
+    assert not kind_allowed(WIDGET, frozenset({"Widget.example.com/v1"}))
+    assert not kind_allowed(WIDGET, frozenset({"Gadget.example.com"}))
+
+
+def test_a_custom_resource_without_schema_is_an_error_unless_allowed() -> None:
+    problems = check_custom_resource(WIDGET, CRD_SCHEMAS)
+    assert [p.rule for p in problems] == ["crd-schema-missing"]
+    assert "allowUnknownKinds" in problems[0].message
+    assert check_custom_resource(WIDGET, CRD_SCHEMAS, frozenset({"Widget.example.com"})) == []
+
+
+def test_the_cli_takes_the_catalog_from_the_config_file(project: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    # An empty catalog holds no schema for the HelmReleases the tree emits: proof it is used.
+    empty = tmp_path / "empty-catalog"
+    empty.mkdir()
+    write_config(project, f"crdSchemas: {empty}\n")
+    result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    assert result.exit_code == 1 and "crd-schema-missing" in result.stderr
+    write_config(project, f"crdSchemas: {CRD_SCHEMAS}\n")
+    assert run_cli("validate", "prod-aws", "--root", project, cwd=project).exit_code == 0
+
+
+def test_the_environment_variable_wins_over_the_config_file(
+    project: Path, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = tmp_path / "empty-catalog"
+    empty.mkdir()
+    write_config(project, f"crdSchemas: {empty}\n")
+    monkeypatch.setenv("CLIPPER_CRD_SCHEMAS", str(CRD_SCHEMAS))
+    assert run_cli("validate", "prod-aws", "--root", project, cwd=project).exit_code == 0
+
+
+def test_the_repository_config_points_at_the_shared_catalog_beside_it() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    config = load_config(repo)
+    assert config.crd_schemas == (repo.parent / "shared" / "crd-schemas").resolve()

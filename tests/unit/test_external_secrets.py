@@ -1,0 +1,176 @@
+"""External Secrets objects: upstream schemas, complete coverage of the API's secrets, one
+source of truth for shared passwords, and the remote-key layout of each backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator
+
+from clipper_manifests.build import Builder
+from clipper_manifests.context import load_platform
+from clipper_manifests.external_secrets import external_secrets, reference, store_provider
+from clipper_manifests.model import AzureKeyVault, GcpSecretManager, Profile, RemoteKey, VaultBackend
+from clipper_manifests.project import find_project
+from tests.conftest import CRD_SCHEMAS, REPO
+
+PROFILES = find_project(REPO, None).profile_names()
+PLATFORM = load_platform(REPO / "templates")
+
+
+@cache
+def upstream(kind: str) -> Draft7Validator:
+    return Draft7Validator(json.loads((CRD_SCHEMAS / "external-secrets.io" / f"{kind.lower()}_v1.json").read_text(encoding="utf-8")))
+
+
+@cache
+def built(name: str) -> dict[str, list[dict[str, Any]]]:
+    return Builder(find_project(REPO, None)).build_profile(name).built()
+
+
+def objects(name: str, kind: str) -> list[dict[str, Any]]:
+    return [document for documents in built(name).values() for document in documents if document["kind"] == kind]
+
+
+def profile(name: str) -> Profile:
+    item = Builder(find_project(REPO, None)).build_profile(name)
+    assert item.profile is not None
+    return item.profile
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_eso_objects_pass_the_upstream_schemas_strictly(name: str) -> None:
+    found = objects(name, "ExternalSecret") + objects(name, "ClusterSecretStore")
+    assert {document["kind"] for document in found} == {"ExternalSecret", "ClusterSecretStore"}
+    for document in found:
+        assert document["apiVersion"] == "external-secrets.io/v1"
+        errors = [error.message for error in upstream(document["kind"]).iter_errors(document)]
+        assert errors == [], document["metadata"]["name"]
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_every_api_secret_variable_comes_from_an_external_secret(name: str) -> None:
+    (api_secrets,) = [d for d in objects(name, "ExternalSecret") if d["spec"]["target"]["name"] == PLATFORM["secrets"]["api"]]
+    keys = {item["secretKey"] for item in api_secrets["spec"]["data"]}
+    wanted = {"DB_PASSWORD", "REDIS_PASSWORD", "JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY", "MFA_ENCRYPTION_KEY", "TWITCH_CLIENT_ID"}
+    wanted |= {"TWITCH_CLIENT_SECRET", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"}
+    wanted |= {"OPENAI_API_KEY", "SENDGRID_API_KEY", "SENTRY_DSN"}
+    assert keys == wanted
+    assert api_secrets["spec"]["refreshInterval"] == "1h"
+    assert api_secrets["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "clipper"}
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_in_cluster_credentials_share_the_api_remote_keys(name: str) -> None:
+    typed = profile(name)
+    secrets = {d["spec"]["target"]["name"]: d for d in objects(name, "ExternalSecret")}
+    api = {item["secretKey"]: item["remoteRef"] for item in secrets["api-secrets"]["spec"]["data"]}
+    pairs = {"postgres-app": {"password": "DB_PASSWORD"}, "redis-auth": {"password": "REDIS_PASSWORD"}}
+    pairs["opensearch-admin"] = {"username": "OPENSEARCH_USERNAME", "password": "OPENSEARCH_PASSWORD"}
+    for secret, mode in (
+        ("postgres-app", typed.postgres.mode),
+        ("redis-auth", typed.redis.mode),
+        ("opensearch-admin", typed.opensearch.mode),
+    ):
+        assert (secret in secrets) == (mode == "in-cluster"), secret
+        if secret in secrets:
+            for key, variable in pairs[secret].items():
+                (item,) = [entry for entry in secrets[secret]["spec"]["data"] if entry["secretKey"] == key]
+                assert item["remoteRef"] == api[variable]
+
+
+def test_postgres_owner_secret_is_basic_auth_with_the_profile_user() -> None:
+    name = next(n for n in PROFILES if profile(n).postgres.mode == "in-cluster")
+    (secret,) = [d for d in objects(name, "ExternalSecret") if d["metadata"]["name"] == "postgres-app"]
+    template = secret["spec"]["target"]["template"]
+    assert template["type"] == "kubernetes.io/basic-auth"
+    assert template["data"] == {"username": profile(name).postgres.user, "password": "{{ .password }}"}
+
+
+def test_shipped_profiles_use_their_providers_natural_backend() -> None:
+    expected = {"aws": "aws-secrets-manager", "gcp": "gcp-secret-manager", "digitalocean": "vault"}
+    for name in PROFILES:
+        typed = profile(name)
+        assert typed.secrets.backend == expected[typed.provider], name
+
+
+def test_remote_keys_follow_the_layout_each_backend_allows() -> None:
+    aws = profile("prod-aws")
+    assert str(reference(aws, PLATFORM, "JWT_PRIVATE_KEY")) == "clipper/production/jwt (private_key)"
+    gcp = profile("staging-gcp")
+    assert reference(gcp, PLATFORM, "DB_PASSWORD").key == "clipper-staging-database"
+    vault = profile("prod-do")
+    assert reference(vault, PLATFORM, "OPENAI_API_KEY").key == "clipper/production/openai"
+
+
+def test_a_remote_key_override_replaces_key_and_property() -> None:
+    aws = profile("prod-aws")
+    overridden = dataclasses.replace(aws, secrets=dataclasses.replace(aws.secrets, remote_keys={"SENTRY_DSN": RemoteKey("shared/sentry")}))
+    ref = reference(overridden, PLATFORM, "SENTRY_DSN")
+    assert (ref.key, ref.property) == ("shared/sentry", None)
+    (api,) = [spec for spec in external_secrets(overridden, PLATFORM) if spec.name == "api-secrets"]
+    (entry,) = [item for item in api.document_spec(overridden, PLATFORM)["data"] if item["secretKey"] == "SENTRY_DSN"]
+    assert entry["remoteRef"] == {"key": "shared/sentry"}
+
+
+def test_each_backend_gets_every_required_provider_field() -> None:
+    base = profile("prod-aws")
+    assert store_provider(base, PLATFORM)["aws"]["service"] == "SecretsManager"
+    assert store_provider(base, PLATFORM)["aws"]["auth"]["jwt"]["serviceAccountRef"]["namespace"] == "external-secrets"
+    gcp = dataclasses.replace(
+        base.secrets, backend="gcp-secret-manager", gcp=GcpSecretManager("clipper-prod", "eso@clipper-prod.iam.gserviceaccount.com")
+    )
+    identity = store_provider(dataclasses.replace(base, secrets=gcp), PLATFORM)["gcpsm"]["auth"]["workloadIdentity"]
+    assert identity["clusterName"] == "clipper-prod-aws" and identity["serviceAccountRef"]["name"] == "clipper-secret-store"
+    azure = dataclasses.replace(base.secrets, backend="azure-key-vault", azure=AzureKeyVault("https://kv.vault.azure.net", "a", "b"))
+    provider = store_provider(dataclasses.replace(base, secrets=azure), PLATFORM)["azurekv"]
+    assert provider["authType"] == "WorkloadIdentity" and provider["tenantId"] == "b"
+    vault = dataclasses.replace(base.secrets, backend="vault", vault=VaultBackend("https://vault.example:8200/", "clipper"))
+    provider = store_provider(dataclasses.replace(base, secrets=vault), PLATFORM)["vault"]
+    assert provider == {
+        "server": "https://vault.example:8200",
+        "path": "secret",
+        "version": "v2",
+        "auth": {
+            "kubernetes": {
+                "mountPath": "kubernetes",
+                "role": "clipper",
+                "serviceAccountRef": {"name": "clipper-secret-store", "namespace": "external-secrets"},
+            }
+        },
+    }
+    for provider_doc in (store_provider(dataclasses.replace(base, secrets=settings), PLATFORM) for settings in (gcp, azure, vault)):
+        store = {
+            "apiVersion": "external-secrets.io/v1",
+            "kind": "ClusterSecretStore",
+            "metadata": {"name": "x"},
+            "spec": {"provider": provider_doc},
+        }
+        assert list(upstream("ClusterSecretStore").iter_errors(store)) == []
+
+
+def test_the_api_restarts_when_its_secret_changes() -> None:
+    (deployment,) = [d for d in objects("prod-aws", "Deployment") if d["metadata"]["name"] == "api"]
+    assert deployment["metadata"]["annotations"]["secret.reloader.stakater.com/reload"] == "api-secrets"
+    (release,) = [d for d in objects("prod-aws", "HelmRelease") if d["metadata"]["name"] == "reloader"]
+    assert release["spec"]["values"]["reloader"]["reloadStrategy"] == "annotations"
+
+
+def test_no_profile_emits_a_secret_object() -> None:
+    for name in PROFILES:
+        assert objects(name, "Secret") == [], name
+
+
+def test_the_store_lives_in_the_configs_stage_and_the_operator_in_controllers() -> None:
+    folders = built("prod-aws")
+    assert any(d["kind"] == "ClusterSecretStore" for d in folders["infrastructure/prod-aws/configs"])
+    assert any(
+        d["kind"] == "HelmRelease" and d["metadata"]["name"] == "external-secrets" for d in folders["infrastructure/prod-aws/controllers"]
+    )
+    path = Path(REPO / "templates" / "platform.yaml")
+    assert "external-secrets" in load_platform(path.parent)["charts"]

@@ -1,0 +1,189 @@
+"""NetworkPolicies and the static reachability check that proves what they allow; the API's
+secret wiring and its (absent) Kubernetes API access."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+import pytest
+
+from clipper_manifests.build import Builder
+from clipper_manifests.context import load_platform
+from clipper_manifests.model import Profile
+from clipper_manifests.problems import Problem
+from clipper_manifests.project import find_project
+from clipper_manifests.validate.reachability import Flow, Party, check_reachability, evaluate
+from clipper_manifests.validate.security import check_security
+from tests.conftest import REPO
+
+PROFILES = find_project(REPO, None).profile_names()
+PLATFORM = load_platform(REPO / "templates")
+
+
+@cache
+def _resolved(name: str) -> tuple[Profile, tuple[Any, ...]]:
+    item = Builder(find_project(REPO, None)).build_profile(name)
+    assert item.profile is not None
+    return item.profile, tuple(item.resolved)
+
+
+def resolved(name: str) -> tuple[Profile, list[dict[str, Any]]]:
+    profile, documents = _resolved(name)
+    return profile, copy.deepcopy(list(documents))
+
+
+def violations(name: str, documents: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    profile, _ = resolved(name)
+    return [(v.rule, v.message) for v in check_reachability(profile, PLATFORM, documents)]
+
+
+def without(documents: list[dict[str, Any]], kind: str, name: str) -> list[dict[str, Any]]:
+    kept = [d for d in documents if not (d["kind"] == kind and d["metadata"]["name"] == name)]
+    assert len(kept) == len(documents) - 1, f"{kind}/{name} not found"
+    return kept
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_reachability_holds_on_every_shipped_profile(name: str) -> None:
+    _, documents = resolved(name)
+    assert violations(name, documents) == []
+
+
+@pytest.mark.parametrize("name", ["prod-aws", "staging-aws"])  # managed Redis, in-cluster Redis
+def test_dropping_the_api_to_redis_policy_fails_the_check(name: str) -> None:
+    _, documents = resolved(name)
+    found = violations(name, without(documents, "NetworkPolicy", "api-to-redis"))
+    assert found and {rule for rule, _ in found} == {"network-required-flow"}
+    assert all(message.startswith("api → ") and ("redis:6379/TCP" in message or "redis:16379/TCP" in message) for _, message in found)
+
+
+def test_without_default_deny_unselected_pods_are_open() -> None:
+    _, documents = resolved("prod-aws")
+    open_in = without(documents, "NetworkPolicy", "default-deny")
+    messages = [message for rule, message in violations("prod-aws", open_in) if rule == "network-unexpected-flow"]
+    # The migration Job has no ingress policy of its own: default deny was all that closed it.
+    assert "another namespace → migrations:8080/TCP is allowed, but nothing needs it" in messages
+    # allow-dns still selects every pod for egress, so egress stays closed ...
+    assert not any(message.startswith("frontend → internet") for message in messages)
+    # ... until it goes too.
+    messages = [message for _, message in violations("prod-aws", without(open_in, "NetworkPolicy", "allow-dns"))]
+    assert "frontend → internet:443/TCP is allowed, but nothing needs it" in messages
+
+
+def test_an_allow_all_ingress_rule_is_reported() -> None:
+    _, documents = resolved("staging-do")
+    (postgres,) = [d for d in documents if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "postgres"]
+    postgres["spec"]["ingress"].append({})
+    found = violations("staging-do", documents)
+    assert ("network-unexpected-flow", "ingress controller → postgres:5432/TCP is allowed, but nothing needs it") in found
+    assert ("network-unexpected-flow", "another namespace → postgres:22/TCP is allowed, but nothing needs it") in found
+
+
+def test_dns_must_stay_open_for_every_workload() -> None:
+    _, documents = resolved("prod-gcp")
+    found = violations("prod-gcp", without(documents, "NetworkPolicy", "allow-dns"))
+    assert ("network-required-flow", "api → dns:53/UDP is needed (every pod resolves names) but the NetworkPolicies deny it") in found
+
+
+def test_policy_semantics_namespace_and_pod_selectors_together() -> None:
+    policy = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": "app"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app": "api"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "mon"}},
+                            "podSelector": {"matchLabels": {"app": "prom"}},
+                        }
+                    ],
+                    "ports": [{"port": "http"}],
+                }
+            ],
+        },
+    }
+    api = Party("api", "app", (("app", "api"),), named_ports=(("http", 8080),))
+    prometheus = Party("prometheus", "mon", (("app", "prom"),))
+    grafana = Party("grafana", "mon", (("app", "grafana"),))
+    assert evaluate([policy], Flow(prometheus, api, 8080), "app").allowed
+    assert not evaluate([policy], Flow(grafana, api, 8080), "app").allowed
+    assert not evaluate([policy], Flow(prometheus, api, 9090), "app").allowed
+    assert not evaluate([policy], Flow(prometheus, api, 8080, "UDP"), "app").allowed
+
+
+def test_ip_blocks_honour_except() -> None:
+    policy = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": "app"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}], "ports": [{"protocol": "TCP", "port": 443}]}],
+        },
+    }
+    api = Party("api", "app", (("app", "api"),))
+    assert evaluate([policy], Flow(api, Party("public", ip="203.0.113.10"), 443), "app").allowed
+    assert not evaluate([policy], Flow(api, Party("private", ip="10.1.2.3"), 443), "app").allowed
+
+
+def security(name: str, documents: list[dict[str, Any]]) -> list[Problem]:
+    profile, _ = resolved(name)
+    return check_security(profile, PLATFORM, documents, lambda problem, document: problem)
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_secret_wiring_and_api_access_hold_on_every_shipped_profile(name: str) -> None:
+    _, documents = resolved(name)
+    assert [(p.rule, p.message) for p in security(name, documents)] == []
+
+
+def test_a_variable_the_api_needs_to_start_must_be_provided() -> None:
+    _, documents = resolved("prod-aws")
+    (api_secrets,) = [d for d in documents if d["kind"] == "ExternalSecret" and d["metadata"]["name"] == "api-secrets"]
+    api_secrets["spec"]["data"] = [item for item in api_secrets["spec"]["data"] if item["secretKey"] != "MFA_ENCRYPTION_KEY"]
+    found = {(p.rule, p.message) for p in security("prod-aws", documents)}
+    assert (
+        "api-required-env",
+        "the API does not start without MFA_ENCRYPTION_KEY, but neither its ConfigMap nor an ExternalSecret provides it",
+    ) in found
+    assert (
+        "api-secret-provided",
+        "MFA_ENCRYPTION_KEY (a secret variable of the API) is provided by no ExternalSecret the API reads",
+    ) in found
+
+
+def test_a_configmap_key_satisfies_a_required_plain_variable_and_its_absence_does_not() -> None:
+    _, documents = resolved("prod-aws")
+    (config,) = [d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "api-config"]
+    del config["data"]["DB_HOST"]
+    assert [p.rule for p in security("prod-aws", documents)] == ["api-required-env"]
+
+
+def test_a_secret_key_reference_needs_a_producer() -> None:
+    _, documents = resolved("prod-aws")
+    (job,) = [d for d in documents if d["kind"] == "Job"]
+    job["spec"]["template"]["spec"]["containers"][0]["env"].append(
+        {"name": "X", "valueFrom": {"secretKeyRef": {"name": "api-secrets", "key": "NOPE"}}}
+    )
+    assert [p.rule for p in security("prod-aws", documents)] == ["secret-key-provided"]
+
+
+def test_the_api_gets_no_kubernetes_api_access() -> None:
+    _, documents = resolved("prod-aws")
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": {"name": "api-reader", "namespace": "clipper"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        "subjects": [{"kind": "ServiceAccount", "name": "api", "namespace": "clipper"}],
+    }
+    (account,) = [d for d in documents if d["kind"] == "ServiceAccount" and d["metadata"]["name"] == "api"]
+    account["automountServiceAccountToken"] = True
+    found = [(p.rule, p.path) for p in security("prod-aws", [*documents, binding])]
+    assert ("api-no-kubernetes-access", "subjects[0]") in found
+    assert ("api-no-kubernetes-access", "automountServiceAccountToken") in found

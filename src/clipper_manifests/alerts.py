@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clipper_manifests.dr import restore_test_name
 from clipper_manifests.model import Profile
 from clipper_manifests.monitoring import COMPONENT_LABEL, in_cluster, scrape_targets, uses_cert_manager
 
@@ -197,12 +198,12 @@ def public_group(profile: Profile) -> RuleGroup:
     )
 
 
-def postgres_group(profile: Profile) -> RuleGroup:
+def postgres_group(profile: Profile, platform: dict[str, Any]) -> RuleGroup:
     limits, pg = profile.monitoring.thresholds, 'job="clipper-postgres"'
     backup = f"barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{{{pg}}}"
     return RuleGroup(
         "postgres",
-        ("cloudnative-pg", "barman-cloud"),
+        ("cloudnative-pg", "barman-cloud", "kube-state-metrics"),
         (
             Alert(
                 "ClipperPostgresInstanceDown",
@@ -251,6 +252,42 @@ max by (namespace, pod) (cnpg_pg_settings_setting{{{pg}, name="max_connections"}
                 f'{{{{ $labels.pod }}}} uses {{{{ $value | printf "%.0f" }}}} % of max_connections '
                 f"(threshold {limits.connections_percent} %).",
             ),
+            *restore_test_alerts(profile, restore_test_name(platform)),
+        ),
+    )
+
+
+def restore_test_alerts(profile: Profile, cronjob: str) -> tuple[Alert, ...]:
+    """The monthly restore test (dr.py): its CronJob's last run did not succeed, or no run has
+    succeeded for longer than a month (a suspended or broken schedule)."""
+    selector = f'namespace="{profile.namespace}", cronjob="{cronjob}"'
+    scheduled = f"kube_cronjob_status_last_schedule_time{{{selector}}}"
+    succeeded = f"kube_cronjob_status_last_successful_time{{{selector}}}"
+    deadline = profile.dr.restore_test.timeout_minutes * 60
+    severity: Severity = "critical" if profile.is_production else "warning"
+    return (
+        Alert(
+            "ClipperPostgresRestoreTestFailed",
+            f"""(time() - {scheduled} > {deadline})
+and on (namespace, cronjob)
+(
+  {scheduled} > on (namespace, cronjob) {succeeded}
+  or
+  ({scheduled} unless on (namespace, cronjob) {succeeded})
+)""",
+            "5m",
+            severity,
+            "The monthly restore test failed",
+            f"The last run of CronJob {cronjob} (restore the latest backup into a scratch cluster, then verify it) "
+            "did not succeed within its deadline: the backups may not restore, and the RTO is at risk.",
+        ),
+        Alert(
+            "ClipperPostgresRestoreTestOverdue",
+            f"time() - {succeeded} > {35 * 86400}",
+            "1h",
+            "warning",
+            "No successful restore test for more than a month",
+            f"CronJob {cronjob} last succeeded {{{{ $value | humanizeDuration }}}} ago: it is suspended, or its runs fail.",
         ),
     )
 
@@ -358,7 +395,7 @@ def rule_groups(profile: Profile, platform: dict[str, Any]) -> list[RuleGroup]:
     """Every group the profile needs: data-service groups only for in-cluster services."""
     groups = [api_group(profile), workloads_group(profile), ingress_group(profile), public_group(profile)]
     if in_cluster(profile, "postgres"):
-        groups.append(postgres_group(profile))
+        groups.append(postgres_group(profile, platform))
     if in_cluster(profile, "redis"):
         groups.append(redis_group())
     if in_cluster(profile, "opensearch"):

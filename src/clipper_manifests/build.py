@@ -46,6 +46,7 @@ class ProfileBuild:
     extras: list[Layer] = field(default_factory=list)  # infrastructure and Flux entry folders
     resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
     problems: list[Problem] = field(default_factory=list)
+    texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
 
     def layers_of(self, directory: str) -> list[Layer]:
         return [layer for layer in self.extras if layer.directory == directory]
@@ -66,6 +67,7 @@ class Build:
     components: dict[str, Layer]
     profiles: dict[str, ProfileBuild]
     scanned: list[Problem] = field(default_factory=list)  # the secret scanner's, over every file
+    _files: dict[str, str] | None = field(default=None, repr=False)  # files(), serialised once
 
     @property
     def problems(self) -> list[Problem]:
@@ -77,19 +79,14 @@ class Build:
 
     def files(self) -> dict[str, str]:
         """Every output file of the selected profiles: relative path → text."""
-        result = layer_files(self.base, "templates/base (shared by every profile)")
-        for provider, component in self.components.items():
-            result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
-        for item in self.profiles.values():
-            if item.overlay is not None and item.merged is not None:
-                for layer in (item.overlay, *item.extras):
-                    result |= layer_files(layer, self._profile_source(item.merged))
-        return result
-
-    def _profile_source(self, merged: MergedProfile) -> str:
-        parents = [file.name for file in merged.files[:-1]]
-        extends = f" (extending {', '.join(parents)})" if parents else ""
-        return f"{self.project.display(merged.path)}{extends}"
+        if self._files is None:
+            result = layer_files(self.base, "templates/base (shared by every profile)")
+            for provider, component in self.components.items():
+                result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
+            for item in self.profiles.values():
+                result |= profile_texts(self.project, item)
+            self._files = result
+        return dict(self._files)
 
     def scope(self) -> list[str]:
         """The output folders this build owns completely (what may be pruned)."""
@@ -97,6 +94,19 @@ class Build:
         for name in self.profiles:
             folders += [layout.overlay_dir(name), *(folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values())]
         return folders
+
+
+def profile_texts(project: Project, item: ProfileBuild) -> dict[str, str]:
+    """The files of one profile's folders; serialised once (in a parallel build, by the worker)."""
+    if item.texts is None:
+        item.texts = {}
+        if item.overlay is not None and item.merged is not None:
+            parents = [file.name for file in item.merged.files[:-1]]
+            extends = f" (extending {', '.join(parents)})" if parents else ""
+            source = f"{project.display(item.merged.path)}{extends}"
+            for layer in (item.overlay, *item.extras):
+                item.texts |= layer_files(layer, source)
+    return item.texts
 
 
 def header(source: str, template: str | None) -> str:
@@ -130,7 +140,7 @@ class Builder:
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
     def build(self, names: list[str]) -> Build:
-        profiles = parallel.build_all(names, self.build_profile)
+        profiles = parallel.build_all(names, self._build_serialised)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         for item in profiles.values():
             # No message may echo a value of a field the schema marks secret.
@@ -138,6 +148,11 @@ class Builder:
         build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
         build.scanned = scan_build(build)
         return build
+
+    def _build_serialised(self, name: str) -> ProfileBuild:
+        item = self.build_profile(name)
+        profile_texts(self.project, item)  # in a worker, so the parent does not serialise it again
+        return item
 
     def component(self, provider: str) -> Layer:
         if provider not in self._components:
@@ -189,7 +204,8 @@ class Builder:
         _check_layer(overlay)
         item.overlay = overlay
         item.resolved = kustomize.resolve(self.base, [self.component(profile.provider)], overlay)
-        item.extras = self._profile_folders(name, values)
+        # The disaster-recovery folders derive their Cluster from the overlay's.
+        item.extras = self._profile_folders(name, {**values, "overlay_objects": item.resolved})
         item.problems += self._check_objects(item)
         return item
 
@@ -227,7 +243,8 @@ class Builder:
         """Policy rules see every object of the profile at once, whatever folder holds it."""
         assert item.profile is not None and item.merged is not None
         sources = {id(d): self._sources(item, folder) for folder, documents in item.built().items() for d in documents}
-        images = frozenset(getattr(item.profile.images, f.name).reference for f in dataclasses.fields(item.profile.images))
+        chosen = [getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)]
+        images = frozenset(image.reference for image in chosen if image is not None)
         everything = [d for documents in item.built().values() for d in documents]
         objects = Objects(everything, item.profile.kubernetes_version, item.profile.is_production, images)
         suppressions = Suppressions(item.profile.policy.exceptions)

@@ -358,6 +358,48 @@ def _report_profiles(project: Project, names: list[str], report_format: str) -> 
         typer.echo(f"{len(names)} profile(s) valid (profiles only): {', '.join(names)}", err=True)
 
 
+@app.command("dr-plan")
+def dr_plan(
+    profile: ProfileArg,
+    point_in_time: Annotated[
+        str | None,
+        typer.Option(
+            "--point-in-time",
+            help="Restore to this moment instead of the latest point: ISO 8601 with a time zone (2026-11-25T10:30:00Z), "
+            "not in the future, within the backup retention.",
+            show_default=False,
+        ),
+    ] = None,
+    expect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--expect",
+            help="TABLE=ROWS, a key table's row count before the incident (repeatable): the verify step compares.",
+            show_default=False,
+        ),
+    ] = None,
+    attempt: Annotated[
+        int, typer.Option("--attempt", help="The restore's attempt number: each one needs a fresh archive folder or instance.")
+    ] = 1,
+    root: RootOpt = None,
+    out: OutOpt = None,
+    crd_schemas: CrdOpt = None,
+) -> None:
+    """Print the disaster-recovery runbook of PROFILE: scale the API to zero, restore, apply and
+    watch each step of out/dr/PROFILE/, verify, scale back; with a time budget against the RTO
+    (CLIPPER_NOW=<ISO 8601> sets "now")."""
+
+    def action() -> None:
+        from clipper_manifests.dr_command import plan_text
+
+        project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
+        names = _select(project, [profile], False)
+        build = _build(project, names, notes=False)
+        typer.echo(plan_text(project, build.profiles[profile], point_in_time, expect or [], attempt), nl=False)
+
+    _guarded(action)
+
+
 @app.command("rules")
 def list_rules(
     report_format: Annotated[str, typer.Option("--format", help="text (a table) or markdown.")] = "text",

@@ -140,6 +140,14 @@ def object_store_configuration(profile: Profile, platform: dict[str, Any]) -> di
     return config
 
 
+def archive_server_name(profile: Profile, platform: dict[str, Any]) -> str:
+    """Barman's server name: the folder under destinationPath the cluster archives to. The
+    Cluster's name unless the profile names another (after a restore, see dr.py)."""
+    in_cluster = profile.postgres.in_cluster
+    store = in_cluster.object_store if in_cluster else None
+    return (store.server_name if store else None) or str(platform["dataServices"]["postgres"]["name"])
+
+
 def object_store_sidecar_env(profile: Profile) -> list[dict[str, str]]:
     """Recent AWS SDKs send checksums S3-compatible stores reject; the plugin's documented fix."""
     store = profile.postgres.in_cluster.object_store if profile.postgres.in_cluster else None
@@ -372,6 +380,7 @@ def context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
             "object_store": object_store_configuration(profile, platform) if in_cluster_postgres else {},
             "sidecar_env": object_store_sidecar_env(profile),
             "retention": f"{profile.postgres.backup.retention_days}d",
+            "server_name": archive_server_name(profile, platform),
             "plugin": BARMAN_PLUGIN,
             "port": postgres_port(profile, platform),
         },

@@ -18,6 +18,11 @@ PROFILE_FOLDERS = {
     "infrastructure/controllers": "infrastructure/{profile}/controllers",
     "infrastructure/configs": "infrastructure/{profile}/configs",
     "cluster": "clusters/{profile}",
+    # Disaster recovery, one folder per step, applied by hand in order (dr-plan; Flux never does).
+    "dr/restore": "dr/{profile}/1-restore",
+    "dr/reindex": "dr/{profile}/2-reindex",
+    "dr/reembed": "dr/{profile}/3-reembed",
+    "dr/verify": "dr/{profile}/4-verify",
 }
 # The folder a cluster's `flux bootstrap --path` points at. It gets no kustomization.yaml:
 # bootstrap adds flux-system/ beside our files, and Flux generates a kustomization that

@@ -43,6 +43,7 @@ class Images:
     api: Image
     frontend: Image
     migrations: Image
+    tools: Image | None = None  # search-index-manager, backfill-embeddings: the DR Jobs' image
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ class ObjectStore:
     destination_path: str
     endpoint_url: str | None = None
     server_side_encryption: Literal["AES256", "aws:kms"] | None = None
+    server_name: str | None = None  # Barman's folder under destination_path; None: the Cluster's name
 
 
 @dataclass(frozen=True)
@@ -424,6 +426,59 @@ class Monitoring:
 
 
 @dataclass(frozen=True)
+class RestoreThroughput:
+    """A measured restore: `size` restored in `minutes`."""
+
+    size: str
+    minutes: float
+
+
+@dataclass(frozen=True)
+class ManagedDatabase:
+    instance: str | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class DrReindex:
+    command: tuple[str, ...] = ("search-index-manager", "rebuild", "-index", "all")
+    timeout_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class DrReembed:
+    command: tuple[str, ...] = ("backfill-embeddings", "-batch", "50")
+    force: bool = False
+    timeout_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class DrVerify:
+    timeout_minutes: int = 5
+    row_count_tolerance_percent: float = 5
+    search_tolerance_percent: float = 2
+
+
+@dataclass(frozen=True)
+class RestoreTest:
+    schedule: str = "0 9 2 * *"
+    timeout_minutes: int = 120
+
+
+@dataclass(frozen=True)
+class DisasterRecovery:
+    """out/dr/<profile>/, the restore test and the `dr-plan` time budget."""
+
+    database_size: str = "10Gi"
+    restore_throughput: RestoreThroughput | None = None
+    managed_database: ManagedDatabase = field(default_factory=ManagedDatabase)
+    reindex: DrReindex = field(default_factory=DrReindex)
+    reembed: DrReembed = field(default_factory=DrReembed)
+    verify: DrVerify = field(default_factory=DrVerify)
+    restore_test: RestoreTest = field(default_factory=RestoreTest)
+
+
+@dataclass(frozen=True)
 class PolicyException:
     """Silences one policy rule for one rendered object (`Kind/name`), for a stated reason."""
 
@@ -460,6 +515,7 @@ class Profile:
     app: App = field(default_factory=App)
     network: Network = field(default_factory=Network)
     policy: Policy = field(default_factory=Policy)
+    dr: DisasterRecovery = field(default_factory=DisasterRecovery)
     description: str = ""
 
     @property

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from clipper_manifests.config import load_config
 from clipper_manifests.errors import UsageError
 
 PROFILE_SUFFIX = ".yaml"
@@ -67,6 +66,8 @@ def find_project(
         raise UsageError(
             f"--crd-schemas {crd_schemas} is not a folder", hint="point it at a catalog laid out as <group>/<kind>_<version>.json"
         )
+    from clipper_manifests.config import load_config  # PyYAML: `--help` never gets here
+
     config = load_config(root)
     if crd_schemas is None and config.crd_schemas is not None and validating and not config.crd_schemas.is_dir():
         raise UsageError(

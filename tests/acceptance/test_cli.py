@@ -88,8 +88,9 @@ def test_render_one_profile_writes_base_its_component_and_its_overlay_only(proje
 
     out = project / "out"
     assert "(prod-aws)" in result.stdout
-    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "clusters", "components", "infrastructure", "overlays"]
+    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "clusters", "components", "dr", "infrastructure", "overlays"]
     assert folders(out / "infrastructure") == ["prod-aws"]
+    assert folders(out / "dr") == ["prod-aws"]
     assert folders(out / "clusters") == ["prod-aws"]
     assert folders(out / "components") == ["aws"]
     assert folders(out / "overlays") == ["prod-aws"]
@@ -213,9 +214,10 @@ def test_removing_a_profile_prunes_its_overlay_and_nothing_else(project: Path, c
     assert folders(project / "out" / "overlays") == sorted(set(SHIPPED) - {"staging-do"})
     assert "removed" in result.stdout
     assert not (project / "out" / "infrastructure" / "staging-do").exists()
+    assert not (project / "out" / "dr" / "staging-do").exists()
 
     def kept(tree: dict[str, str]) -> dict[str, str]:
-        for prefix in (MANIFEST, "overlays/staging-do/", "infrastructure/staging-do/", "clusters/staging-do/"):
+        for prefix in (MANIFEST, "overlays/staging-do/", "infrastructure/staging-do/", "clusters/staging-do/", "dr/staging-do/"):
             tree = without(tree, prefix)
         return tree
 

@@ -10,6 +10,7 @@ apiVersions their projects have deprecated stands in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.validate.kubernetes import current_api_versions, served_in, supported_versions
@@ -33,6 +34,7 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+@cache
 def removal(kind: str, api_version: str, version: str) -> str | None:
     """The first installed Kubernetes version after `version` that no longer serves the API."""
     served = served_in(kind, api_version)

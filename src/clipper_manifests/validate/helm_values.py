@@ -14,17 +14,23 @@ from importlib import resources
 from typing import Any
 
 from clipper_manifests.problems import Severity
+from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
 from clipper_manifests.validate.policy import Document, object_rule
 
 
 @cache
-def _validator(chart: str) -> Any:
+def _validator(chart: str) -> CompiledSchema | None:
     source = resources.files("clipper_manifests").joinpath("schemas", "values", f"{chart}.json")
     if not source.is_file():
         return None
-    from jsonschema import Draft202012Validator
+    schema = json.loads(source.read_text(encoding="utf-8"))
 
-    return Draft202012Validator(json.loads(source.read_text(encoding="utf-8")))
+    def explain() -> Any:
+        from jsonschema import Draft202012Validator
+
+        return Draft202012Validator(schema)
+
+    return compile_schema(schema, explain)
 
 
 @object_rule(
@@ -39,7 +45,7 @@ def _values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
     validator = _validator(chart)
     if validator is None:
         return
-    for error in validator.iter_errors(document["spec"].get("values") or {}):
+    for error in validator.errors(document["spec"].get("values") or {}):
         yield ("spec", "values", *error.absolute_path), f"chart {chart}: {error.message}"
 
 

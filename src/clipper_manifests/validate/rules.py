@@ -73,6 +73,8 @@ def _scheduler_fanout(profile: Profile) -> Iterator[Finding]:
 )
 def _images_pinned(profile: Profile) -> Iterator[Finding]:
     images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend, "migrations": profile.images.migrations}
+    if profile.images.tools is not None:
+        images["tools"] = profile.images.tools
     for name, image in images.items():
         if not image.tag and not image.digest:
             yield ("images", name), "no tag and no digest: the image is not pinned", Severity.ERROR
@@ -124,4 +126,4 @@ def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
 
 
 # Importing the rule modules registers their rules.
-from clipper_manifests.validate import data_rules, monitoring_rules  # noqa: E402, F401
+from clipper_manifests.validate import data_rules, dr_rules, monitoring_rules  # noqa: E402, F401

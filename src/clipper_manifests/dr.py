@@ -1,0 +1,274 @@
+"""Disaster recovery of a profile: the objects of out/dr/<profile>/ and the monthly restore test.
+
+The recovery runs in four steps, each its own Kustomize folder, applied one after the other by
+hand (`clipper-manifests dr-plan` prints the commands): 1-restore (in-cluster PostgreSQL: a
+CloudNativePG Cluster bootstrapped from the object store), 2-reindex, 3-reembed, 4-verify.
+
+Restore keeps the Cluster's name, so postgres-rw, the postgres-app Secret, the NetworkPolicies
+and the monitors that select `cnpg.io/cluster: postgres` all keep working. It reads the
+current archive folder (Barman's server name) and writes its own WAL to the next one,
+`<cluster>-r<n>`: CloudNativePG refuses to archive into a folder that already holds WAL, and
+the old folder must stay intact as the source of the restore.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from clipper_manifests import data_tier
+from clipper_manifests.model import Profile, Resources
+from clipper_manifests.yamlio import dump_document, kubernetes_order
+
+STEPS = ("restore", "reindex", "reembed", "verify")
+ORIGIN = "origin"  # the externalClusters entry a recovery reads from
+JOBS = {"reindex": "dr-reindex", "reembed": "dr-reembed", "verify": "dr-verify"}
+EXPECTED_COUNTS = "dr-expected-counts"  # optional ConfigMap: the operator's row counts, key = table
+COMPONENT = {"app.kubernetes.io/component": "disaster-recovery"}
+RESTORE_TEST_LABELS = {"app.kubernetes.io/name": "restore-test"}
+WORK_DIR = "/work"  # the verify pod's shared emptyDir
+JOB_TTL_SECONDS = 86400  # a finished DR Job (and its logs) stays a day
+RESTORE_TEST_TTL_SECONDS = 6 * 3600  # the scratch cluster is deleted with its Job
+
+
+def step_folder(profile: str, step: str) -> str:
+    return f"dr/{profile}/{STEPS.index(step) + 1}-{step}"
+
+
+def cluster_name(platform: dict[str, Any]) -> str:
+    return str(platform["dataServices"]["postgres"]["name"])
+
+
+def restore_test_name(platform: dict[str, Any]) -> str:
+    return f"{cluster_name(platform)}-restore-test"
+
+
+def next_name(current: str, attempt: int = 1) -> str:
+    """The next generation of an archive folder or a managed instance: postgres → postgres-r1,
+    postgres-r1 → postgres-r2. A second attempt after a failed one needs yet another (attempt 2
+    → one further): the failed attempt's folder is no longer empty."""
+    match = re.fullmatch(r"(?P<base>.+)-r(?P<generation>[0-9]+)", current)
+    base, generation = (match["base"], int(match["generation"])) if match else (current, 0)
+    return f"{base}-r{generation + attempt}"
+
+
+def live_cluster(objects: list[dict[str, Any]], platform: dict[str, Any]) -> dict[str, Any] | None:
+    """The overlay's CloudNativePG Cluster (None for a managed database)."""
+    for document in objects:
+        if (
+            document.get("kind") == "Cluster"
+            and str(document.get("apiVersion", "")).startswith("postgresql.cnpg.io/")
+            and document["metadata"]["name"] == cluster_name(platform)
+        ):
+            return document
+    return None
+
+
+def _origin(archiver: dict[str, Any], server_name: str) -> dict[str, Any]:
+    parameters = {"barmanObjectName": archiver["parameters"]["barmanObjectName"], "serverName": server_name}
+    return {"name": ORIGIN, "plugin": {"name": archiver["name"], "parameters": parameters}}
+
+
+def restore_cluster(
+    live: dict[str, Any], profile: Profile, platform: dict[str, Any], target_time: str | None = None, attempt: int = 1
+) -> dict[str, Any]:
+    """The live Cluster, bootstrapped from its backups instead of initdb: to the end of the WAL
+    archive, or to `target_time` (RFC 3339). Everything else stays as Flux will apply it."""
+    cluster = copy.deepcopy(live)
+    spec = cluster["spec"]
+    initdb = spec["bootstrap"]["initdb"]
+    # The owner keeps the password of the postgres-app Secret (reset after the restore).
+    recovery: dict[str, Any] = {"source": ORIGIN, "database": initdb["database"], "owner": initdb["owner"], "secret": initdb["secret"]}
+    if target_time:
+        recovery["recoveryTarget"] = {"targetTime": target_time}
+    spec["bootstrap"] = {"recovery": recovery}
+    archiver = next(plugin for plugin in spec["plugins"] if plugin.get("isWALArchiver"))
+    current = data_tier.archive_server_name(profile, platform)
+    spec["externalClusters"] = [_origin(archiver, current)]
+    archiver["parameters"]["serverName"] = next_name(current, attempt)
+    return cluster
+
+
+def _resources(resources: Resources) -> dict[str, Any]:
+    def quantities(cpu: str | None, memory: str) -> dict[str, str]:
+        return {"cpu": cpu, "memory": memory} if cpu else {"memory": memory}
+
+    return {
+        "requests": quantities(resources.requests.cpu, resources.requests.memory),
+        "limits": quantities(resources.limits.cpu, resources.limits.memory),
+    }
+
+
+def scratch_cluster(profile: Profile, platform: dict[str, Any]) -> dict[str, Any] | None:
+    """The restore test's throw-away Cluster: one instance restored from the latest backup, no
+    WAL archiver (it must never write to the bucket), the live cluster's image, sizes and
+    cloud identity (whose trust policy must also admit this cluster's service account)."""
+    in_cluster = profile.postgres.in_cluster
+    if profile.postgres.mode != "in-cluster" or in_cluster is None or in_cluster.storage is None or in_cluster.resources is None:
+        return None
+    name = restore_test_name(platform)
+    storage = {"storageClass": platform["storageClass"], "size": in_cluster.storage.size}
+    spec: dict[str, Any] = {
+        "description": "Monthly restore test of the latest backup; deleted with its Job",
+        "imageName": platform["dataServices"]["postgres"]["image"],
+        "instances": 1,
+        "enableSuperuserAccess": False,
+        "storage": storage,
+    }
+    if in_cluster.storage.wal_size:
+        spec["walStorage"] = {**storage, "size": in_cluster.storage.wal_size}
+    spec["resources"] = _resources(in_cluster.resources)
+    spec["bootstrap"] = {
+        "recovery": {
+            "source": ORIGIN,
+            "database": profile.postgres.database,
+            "owner": profile.postgres.user,
+            "secret": {"name": platform["secrets"]["postgresApp"]},
+        }
+    }
+    archiver = {"name": data_tier.BARMAN_PLUGIN, "parameters": {"barmanObjectName": f"{cluster_name(platform)}-backups"}}
+    spec["externalClusters"] = [_origin(archiver, data_tier.archive_server_name(profile, platform))]
+    annotations = data_tier.backup_identity_annotations(profile)
+    if annotations:
+        spec["serviceAccountTemplate"] = {"metadata": {"annotations": annotations}}
+    labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT}
+    metadata = {"name": name, "namespace": profile.namespace, "labels": labels}
+    return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": metadata, "spec": spec}
+
+
+def postgres_env(platform: dict[str, Any], host: str | None = None) -> list[dict[str, Any]]:
+    """libpq's PG* variables from the API's ConfigMap and Secret (psql, pg_isready and
+    golang-migrate read them); `host` replaces DB_HOST (the restore test's scratch cluster)."""
+
+    def from_config(name: str, key: str) -> dict[str, Any]:
+        return {"name": name, "valueFrom": {"configMapKeyRef": {"name": platform["api"]["configMap"], "key": key}}}
+
+    return [
+        {"name": "PGHOST", "value": host} if host else from_config("PGHOST", "DB_HOST"),
+        from_config("PGPORT", "DB_PORT"),
+        from_config("PGUSER", "DB_USER"),
+        from_config("PGDATABASE", "DB_NAME"),
+        from_config("PGSSLMODE", "DB_SSLMODE"),
+        {"name": "PGPASSWORD", "valueFrom": {"secretKeyRef": {"name": platform["api"]["secret"], "key": "DB_PASSWORD"}}},
+    ]
+
+
+def check_env(profile: Profile, platform: dict[str, Any], search: bool) -> list[dict[str, Any]]:
+    """What the database check looks at, as environment variables (the scripts are static text)."""
+    facts, verify = platform["dr"], profile.dr.verify
+    indices = list(facts["searchIndices"]) if search else []
+    env = [
+        {"name": "REQUIRED_EXTENSIONS", "value": " ".join(data_tier.EXTENSIONS)},
+        {"name": "KEY_TABLES", "value": " ".join(facts["keyTables"])},
+        {"name": "ROW_TOLERANCE_PERCENT", "value": f"{verify.row_count_tolerance_percent:g}"},
+        {"name": "SEARCH_INDICES", "value": " ".join(indices)},
+    ]
+    return env + [{"name": f"COUNT_SQL_{index}", "value": facts["searchIndices"][index]} for index in indices]
+
+
+def verify_env(profile: Profile, platform: dict[str, Any], host: str | None = None, defer: bool = True) -> dict[str, list[dict[str, Any]]]:
+    """The environment of each check container. `defer`: a failed check records itself in
+    /work/failed and the last container fails the Job (the DR verify Job reports everything
+    at once); without it the first failure ends the run (the restore test)."""
+    search = host is None  # the restore test's scratch cluster has no search index of its own
+    database = postgres_env(platform, host)
+
+    def check(name: str) -> list[dict[str, Any]]:
+        # WORK_DIR: an emptyDir the containers of one verify pod share (row counts, failures).
+        deferred = [{"name": "DEFER_FAILURE", "value": "1"}] if defer else []
+        return [{"name": "CHECK", "value": name}, {"name": "WORK_DIR", "value": WORK_DIR}, *deferred]
+
+    return {
+        "schema": [{"name": "MIGRATIONS_PATH", "value": profile.migrations.path}, *check("schema"), *database],
+        "database": [*check("database"), *database, *check_env(profile, platform, search)],
+        "search": [
+            {"name": "WORK_DIR", "value": WORK_DIR},
+            {"name": "SEARCH_INDICES", "value": " ".join(platform["dr"]["searchIndices"])},
+            {"name": "SEARCH_TOLERANCE_PERCENT", "value": f"{profile.dr.verify.search_tolerance_percent:g}"},
+        ],
+    }
+
+
+def reembed_command(profile: Profile) -> list[str]:
+    command = list(profile.dr.reembed.command)
+    return [*command, "-force"] if profile.dr.reembed.force and "-force" not in command else command
+
+
+def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+    """The `dr` value templates see (overlay and out/dr/ folders)."""
+    facts, dr = platform["dr"], profile.dr
+    labels = {**facts["podLabels"], "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT}
+    scratch = scratch_cluster(profile, platform)
+    user = int(facts["runAsUser"])
+    return {
+        "labels": labels,
+        "selector": {"matchLabels": dict(facts["podLabels"])},
+        "jobs": JOBS,
+        "job_ttl": JOB_TTL_SECONDS,
+        "expected_counts": EXPECTED_COUNTS,
+        "tools_image": profile.images.tools.reference if profile.images.tools else None,
+        "migrations_image": profile.images.migrations.reference,
+        "postgres_image": platform["dataServices"]["postgres"]["image"],
+        "kubectl_image": facts["kubectlImage"],
+        "curl_image": facts["curlImage"],
+        "pod_security": {"runAsNonRoot": True, "runAsUser": user, "runAsGroup": user, "seccompProfile": {"type": "RuntimeDefault"}},
+        "container_security": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
+        "postgres_env": postgres_env(platform),
+        "reindex": {"command": list(dr.reindex.command), "deadline": dr.reindex.timeout_minutes * 60},
+        "reembed": {
+            "enabled": profile.app.embedding.enabled,
+            "command": reembed_command(profile),
+            "deadline": dr.reembed.timeout_minutes * 60,
+            # Without -force a second attempt skips the clips that already have an embedding.
+            "backoff_limit": 0 if dr.reembed.force else 1,
+        },
+        "verify": {"deadline": dr.verify.timeout_minutes * 60, **_env_keys(verify_env(profile, platform))},
+        "restore_cluster": lambda objects: _restore_for_folder(objects, profile, platform),
+        "restore_test": {
+            "enabled": scratch is not None,
+            "name": restore_test_name(platform),
+            "labels": {**RESTORE_TEST_LABELS, "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT},
+            "selector": {"matchLabels": dict(RESTORE_TEST_LABELS)},
+            "cluster_selector": {"matchLabels": {"cnpg.io/cluster": restore_test_name(platform)}},
+            "cluster_yaml": dump_document(kubernetes_order(scratch)) if scratch else "",
+            "schedule": dr.restore_test.schedule,
+            "deadline": dr.restore_test.timeout_minutes * 60,
+            # The checks after the restore get the last ten minutes of the deadline.
+            "kubectl_steps": restore_test_steps(restore_test_name(platform), max(dr.restore_test.timeout_minutes - 10, 5) * 60),
+            "ttl": RESTORE_TEST_TTL_SECONDS,
+            **_env_keys(verify_env(profile, platform, f"{restore_test_name(platform)}-rw", defer=False)),
+        },
+    }
+
+
+def restore_test_steps(name: str, wait_seconds: int) -> list[dict[str, Any]]:
+    """The restore test's kubectl init containers, in order (the kubectl image has no shell:
+    one command each; Kubernetes expands $(JOB_NAME) and $(JOB_UID) in the arguments)."""
+    resource = "clusters.postgresql.cnpg.io"
+    home = [{"name": "HOME", "value": "/tmp"}]  # kubectl's cache; the root filesystem is read-only
+    owner = {"apiVersion": "batch/v1", "kind": "Job", "name": "$(JOB_NAME)", "uid": "$(JOB_UID)"}
+    job_labels = {"JOB_NAME": "batch.kubernetes.io/job-name", "JOB_UID": "batch.kubernetes.io/controller-uid"}
+    downward = [{"name": key, "valueFrom": {"fieldRef": {"fieldPath": f"metadata.labels['{label}']"}}} for key, label in job_labels.items()]
+    return [
+        # A leftover scratch cluster (from a run started by hand) goes first.
+        {"name": "reset", "args": ["delete", resource, name, "--ignore-not-found", "--wait", "--timeout=10m"], "env": home},
+        {"name": "create", "args": ["create", "--filename=/etc/restore-test/cluster.yaml"], "env": home},
+        # Owned by the Job: Kubernetes deletes the scratch cluster (and its volumes) with it.
+        {
+            "name": "own",
+            "args": ["patch", resource, name, "--type=merge", "--patch=" + json.dumps({"metadata": {"ownerReferences": [owner]}})],
+            "env": home + downward,
+        },
+        {"name": "wait", "args": ["wait", "--for=condition=Ready", f"{resource}/{name}", f"--timeout={wait_seconds}s"], "env": home},
+    ]
+
+
+def _env_keys(env: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    return {f"{name}_env": value for name, value in env.items()}
+
+
+def _restore_for_folder(objects: list[dict[str, Any]], profile: Profile, platform: dict[str, Any]) -> dict[str, Any] | None:
+    live = live_cluster(objects, platform)
+    return restore_cluster(live, profile, platform) if live is not None else None

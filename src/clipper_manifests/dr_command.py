@@ -1,0 +1,63 @@
+"""From `dr-plan`'s arguments and a built profile to the runbook's input (usage errors: exit 2)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from clipper_manifests import dr, flux
+from clipper_manifests.build import ProfileBuild
+from clipper_manifests.context import load_platform
+from clipper_manifests.dr_plan import runbook
+from clipper_manifests.dr_runbook import PlanInput
+from clipper_manifests.dr_target import now, parse_target
+from clipper_manifests.errors import UsageError
+from clipper_manifests.project import Project
+
+EXPECTATION = re.compile(r"^(?P<table>[a-z_][a-z0-9_]*)=(?P<rows>[0-9]+)$")
+
+
+def parse_expected(values: list[str], platform: dict[str, Any]) -> dict[str, int]:
+    """`--expect clips=120000` → {"clips": 120000}, for the key tables the verify step counts."""
+    tables = list(platform["dr"]["keyTables"])
+    expected: dict[str, int] = {}
+    for value in values:
+        match = EXPECTATION.match(value.strip())
+        if match is None:
+            raise UsageError(f"--expect {value!r} is not TABLE=ROWS", hint=f"e.g. --expect {tables[0]}=120000")
+        if match["table"] not in tables:
+            raise UsageError(f"--expect {match['table']}: the verify step counts {', '.join(tables)} only")
+        if match["table"] in expected:
+            raise UsageError(f"--expect {match['table']} is given twice")
+        expected[match["table"]] = int(match["rows"])
+    return expected
+
+
+def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, expect: list[str], attempt: int) -> PlanInput:
+    assert item.profile is not None, "dr-plan builds the profile first; an invalid one stops there"
+    profile, platform = item.profile, load_platform(project.templates)
+    if attempt < 1:
+        raise UsageError(f"--attempt {attempt}: attempts count from 1")
+    current = now()
+    target = parse_target(point_in_time, profile, current) if point_in_time else None
+    built = item.built()
+    folders = {step: dr.step_folder(profile.name, step) for step in dr.STEPS if dr.step_folder(profile.name, step) in built}
+    shown = {step: project.display(project.out / folder) for step, folder in folders.items()}
+    stages = flux.stages(profile, sorted(built))
+    return PlanInput(
+        profile=profile,
+        platform=platform,
+        profile_file=project.display(project.profile_path(profile.name)),
+        out=project.display(project.out),
+        folders=shown,
+        flux_stage=stages[-1].name,
+        live_cluster=dr.live_cluster(item.resolved, platform),
+        now=current,
+        target=target,
+        attempt=attempt,
+        expected=parse_expected(expect, platform),
+    )
+
+
+def plan_text(project: Project, item: ProfileBuild, point_in_time: str | None, expect: list[str], attempt: int) -> str:
+    return runbook(plan_input(project, item, point_in_time, expect, attempt))

@@ -1,0 +1,68 @@
+"""Profile rules of disaster recovery: what the runbook and the out/dr/ Jobs need to work, and
+whether the declared RTO can hold (the same budget `dr-plan` prints)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from clipper_manifests import data_tier, dr_managed
+from clipper_manifests.dr_budget import budget
+from clipper_manifests.model import Profile
+from clipper_manifests.problems import Severity
+from clipper_manifests.validate.rules import Finding, rule
+
+
+def _prod_or_warning(profile: Profile) -> Severity:
+    return Severity.ERROR if profile.is_production else Severity.WARNING
+
+
+@rule(
+    "dr-tools-image",
+    "The disaster-recovery Jobs need the image with search-index-manager and backfill-embeddings.",
+    "set images.tools (repository and tag) to the image built from the backend's cmd/ programs",
+)
+def _tools_image(profile: Profile) -> Iterator[Finding]:
+    if profile.images.tools is None:
+        yield ("images",), "no images.tools: a recovery cannot rebuild the search indices", _prod_or_warning(profile)
+
+
+@rule(
+    "dr-rto-plausible",
+    "The recovery steps fit in the declared RTO, given the declared database size and restore throughput.",
+    "measure a restore (dr.restoreThroughput), shorten the step timeouts under dr:, or declare an RTO the plan can meet",
+)
+def _rto_plausible(profile: Profile) -> Iterator[Finding]:
+    for warning in budget(profile).warnings():
+        yield ("dr", "databaseSize"), warning, Severity.WARNING
+
+
+@rule(
+    "dr-managed-instance",
+    "The runbook can name a managed database at its provider (to restore it there).",
+    "set dr.managedDatabase.instance (and, for Cloud SQL, dr.managedDatabase.project)",
+)
+def _managed_instance(profile: Profile) -> Iterator[Finding]:
+    if profile.postgres.mode == "managed" and dr_managed.instance(profile) is None:
+        message = f"the endpoint {dr_managed.endpoint(profile)!r} does not name the {profile.provider} database the runbook restores"
+        yield ("postgres", "managed", "endpoint"), message, _prod_or_warning(profile)
+
+
+@rule(
+    "dr-restore-test-schedule",
+    "The restore test's schedule is a Kubernetes cron expression: five fields (minute hour day month weekday).",
+    "write dr.restoreTest.schedule with five fields, e.g. '0 9 2 * *' (09:00 UTC on the 2nd of every month)",
+)
+def _restore_test_schedule(profile: Profile) -> Iterator[Finding]:
+    if profile.postgres.mode != "in-cluster":
+        return
+    schedule = profile.dr.restore_test.schedule
+    where = ("dr", "restoreTest", "schedule")
+    if schedule.startswith("@"):
+        return  # @monthly and friends; Kubernetes knows them
+    fields = schedule.split()
+    if len(fields) != 5:
+        yield where, f"{schedule!r} has {len(fields)} fields; a CronJob schedule has 5 (no seconds)", Severity.ERROR
+        return
+    # The same field syntax as CloudNativePG's cron, without its leading seconds.
+    for problem in data_tier.cron_problems("0 " + schedule):
+        yield where, problem, Severity.ERROR

@@ -1,0 +1,139 @@
+"""`clipper-manifests dr-plan` as an operator meets it: the runbook of every shipped profile
+(snapshots), point-in-time variants, and the usage errors that stop a wrong restore."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import Result
+from syrupy.assertion import SnapshotAssertion
+
+from clipper_manifests.validate.crds import check_custom_resource
+from tests.conftest import CRD_SCHEMAS, REPO, RunCli
+
+Cli = Callable[..., Result]
+NOW = "2026-11-25T12:00:00Z"
+SHIPPED = ["prod-aws", "prod-do", "prod-gcp", "staging-aws", "staging-do", "staging-gcp"]
+
+
+@pytest.fixture
+def cli(project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.setenv("CLIPPER_NOW", NOW)
+
+    def run(*args: str | Path) -> Result:
+        return run_cli(*args, "--root", project, cwd=project)
+
+    return run
+
+
+def plan(cli: Cli, *args: str) -> str:
+    result = cli("dr-plan", *args)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_runbook_of_every_shipped_profile(profile: str, cli: Cli, snapshot: SnapshotAssertion) -> None:
+    assert plan(cli, profile) == snapshot
+
+
+@pytest.mark.parametrize("profile", ["staging-aws", "prod-aws", "prod-gcp", "prod-do"])
+def test_point_in_time_runbook(profile: str, cli: Cli, snapshot: SnapshotAssertion) -> None:
+    assert (
+        plan(cli, profile, "--point-in-time", "2026-11-25T09:30:00+01:00", "--expect", "clips=120000", "--expect", "users=5400") == snapshot
+    )
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_steps_add_up_within_the_rto_and_name_the_real_objects(profile: str, cli: Cli) -> None:
+    text = plan(cli, profile)
+    budgets = [int(minutes) for minutes in re.findall(r"^## \d+\. .* — (\d+) min", text, re.MULTILINE)]
+    total = int(re.search(r"\*\*total\*\* \(RTO (\d+) min\) \| \*\*(\d+) min\*\*", text).group(2))  # type: ignore[union-attr]
+    assert sum(budgets) == total <= 60
+    assert "warning" not in text
+    for command in ("flux suspend kustomization apps -n flux-system", "kubectl -n clipper scale deployment/api --replicas=0"):
+        assert command in text
+    for step in ("2-reindex", "3-reembed", "4-verify"):
+        assert f"kubectl apply -k out/dr/{profile}/{step}" in text
+    assert "flux resume kustomization apps -n flux-system" in text
+
+
+def test_the_point_in_time_variant_is_a_valid_cluster_with_its_target(cli: Cli) -> None:
+    text = plan(cli, "staging-aws", "--point-in-time", "2026-11-25T10:00:00Z")
+    body = re.search(r"kubectl apply -f - <<'EOF'\n(.*?)\nEOF", text, re.DOTALL)
+    assert body is not None
+    cluster = yaml.safe_load(body.group(1))
+    assert cluster["spec"]["bootstrap"]["recovery"]["recoveryTarget"] == {"targetTime": "2026-11-25T10:00:00Z"}
+    assert check_custom_resource(cluster, CRD_SCHEMAS) == []
+    assert check_custom_resource(cluster, None) == []
+    assert "kubectl apply -k out/dr/staging-aws/1-restore" not in text
+
+
+def test_the_committed_restore_folder_stays_the_latest_point_variant() -> None:
+    text = (REPO / "out/dr/staging-aws/1-restore/cluster-postgres.yaml").read_text(encoding="utf-8")
+    assert "recoveryTarget" not in text and "recovery:" in text
+
+
+def test_a_second_attempt_writes_to_another_archive_folder(cli: Cli) -> None:
+    text = plan(cli, "staging-do", "--attempt", "2")
+    assert "serverName: postgres-r2" in text
+    assert "postgres.inCluster.objectStore.serverName: postgres-r2" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--point-in-time", "2026-11-25T13:00:00Z"], "is in the future (now: 2026-11-25T12:00:00Z)"),
+        (["--point-in-time", "2026-11-25T10:00:00"], "has no time zone"),
+        (["--point-in-time", "2026-11-01T10:00:00Z"], "outside the 7-day retention window of staging-aws"),
+        (["--point-in-time", "last tuesday"], "is not an ISO 8601 date and time"),
+        (["--expect", "clips"], "is not TABLE=ROWS"),
+        (["--expect", "votes=12"], "the verify step counts users, clips, tags only"),
+        (["--attempt", "0"], "attempts count from 1"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_clear_message(cli: Cli, args: list[str], message: str) -> None:
+    result = cli("dr-plan", "staging-aws", *args)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_database_too_big_for_the_rto_is_flagged_in_the_plan(project: Path, cli: Cli) -> None:
+    (project / "profiles" / "prod-huge.yaml").write_text("extends: prod-aws\ndr:\n  databaseSize: 900Gi\n", encoding="utf-8")
+    result = cli("dr-plan", "prod-huge")
+    assert result.exit_code == 0, result.stderr
+    assert "> **warning:** restoring 900 GiB takes about 105 min" in result.stdout
+    assert "(dr-rto-plausible)" in result.stderr, "validate shows it too"
+
+
+def test_an_invalid_profile_gets_no_runbook(project: Path, cli: Cli) -> None:
+    (project / "profiles" / "prod-broken.yaml").write_text("extends: prod-aws\napi:\n  replicas: {min: 1, max: 2}\n", encoding="utf-8")
+    result = cli("dr-plan", "prod-broken")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
+    import subprocess
+
+    from clipper_manifests.kustomize import is_builtin
+    from clipper_manifests.validate.kubernetes import check_builtin
+
+    folders = sorted((REPO / "out" / "dr" / profile).iterdir())
+    expected = ["2-reindex", "3-reembed", "4-verify"] if profile.startswith("prod") else ["1-restore", "2-reindex", "3-reembed", "4-verify"]
+    assert [folder.name for folder in folders] == expected
+    for folder in folders:
+        result = subprocess.run([str(k8s_tools["kubectl"]), "kustomize", str(folder)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+        assert documents, folder
+        for document in documents:
+            assert document["metadata"]["namespace"] == "clipper", "plain folders: every object names its namespace"
+            problems = check_builtin(document, "1.33") if is_builtin(document) else check_custom_resource(document, CRD_SCHEMAS)
+            assert problems == [], (folder.name, document["kind"], problems)

@@ -123,12 +123,16 @@ def test_opensearch_in_cluster(built: dict[str, dict[str, list[dict[str, Any]]]]
     assert pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
     containers = pod["initContainers"] + pod["containers"]
     assert all(not c["securityContext"].get("privileged") and c["securityContext"]["readOnlyRootFilesystem"] for c in containers)
-    assert containers[-1]["image"] == "opensearchproject/opensearch:2.11.1"
-    env = {e["name"]: e for e in containers[-1]["env"]}
+    by_name = {c["name"]: c for c in pod["containers"]}
+    assert by_name["opensearch"]["image"] == "opensearchproject/opensearch:2.11.1"
+    env = {e["name"]: e for e in by_name["opensearch"]["env"]}
     assert env["OPENSEARCH_JAVA_OPTS"]["value"] == "-Xms4096m -Xmx4096m"  # half of the 8Gi limit
     assert env["DISABLE_INSTALL_DEMO_CONFIG"]["value"] == "true"
     secrets = {e["valueFrom"]["secretKeyRef"]["name"] for e in containers[0]["env"] if "valueFrom" in e}
     assert secrets == {"opensearch-admin"}
+    exporter = by_name["metrics"]
+    assert exporter["ports"] == [{"name": "metrics", "containerPort": 9114, "protocol": "TCP"}]
+    assert {e["valueFrom"]["secretKeyRef"]["name"] for e in exporter["env"]} == {"opensearch-admin"}
     settings = find(built, "prod-gcp", "ConfigMap", "opensearch-config")["data"]["opensearch.yml"]
     assert "node.store.allow_mmap: false" in settings and "plugins.security.disabled: false" in settings
     assert find(built, "prod-gcp", "PodDisruptionBudget", "opensearch")["spec"]["maxUnavailable"] == 1

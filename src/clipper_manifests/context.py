@@ -102,13 +102,7 @@ def migration_job_name(profile: Profile) -> str:
 
 
 def resources_spec(resources: Resources) -> dict[str, Any]:
-    def quantities(cpu: str | None, memory: str) -> dict[str, str]:
-        return {"cpu": cpu, "memory": memory} if cpu else {"memory": memory}
-
-    return {
-        "requests": quantities(resources.requests.cpu, resources.requests.memory),
-        "limits": quantities(resources.limits.cpu, resources.limits.memory),
-    }
+    return resources.as_kubernetes()
 
 
 def public_origins(profile: Profile) -> list[str]:

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from clipper_manifests import data_tier
-from clipper_manifests.model import Profile, Resources
+from clipper_manifests.model import Profile
 from clipper_manifests.yamlio import dump_document, kubernetes_order
 
 STEPS = ("restore", "reindex", "reembed", "verify")
@@ -91,16 +91,6 @@ def restore_cluster(
     return cluster
 
 
-def _resources(resources: Resources) -> dict[str, Any]:
-    def quantities(cpu: str | None, memory: str) -> dict[str, str]:
-        return {"cpu": cpu, "memory": memory} if cpu else {"memory": memory}
-
-    return {
-        "requests": quantities(resources.requests.cpu, resources.requests.memory),
-        "limits": quantities(resources.limits.cpu, resources.limits.memory),
-    }
-
-
 def scratch_cluster(profile: Profile, platform: dict[str, Any]) -> dict[str, Any] | None:
     """The restore test's throw-away Cluster: one instance restored from the latest backup, no
     WAL archiver (it must never write to the bucket), the live cluster's image, sizes and
@@ -119,7 +109,7 @@ def scratch_cluster(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
     }
     if in_cluster.storage.wal_size:
         spec["walStorage"] = {**storage, "size": in_cluster.storage.wal_size}
-    spec["resources"] = _resources(in_cluster.resources)
+    spec["resources"] = in_cluster.resources.as_kubernetes()
     spec["bootstrap"] = {
         "recovery": {
             "source": ORIGIN,

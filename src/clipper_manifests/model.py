@@ -70,6 +70,14 @@ class Resources:
     requests: Quantities
     limits: Quantities
 
+    def as_kubernetes(self) -> dict[str, Any]:
+        """A container's `resources` (cpu only where the profile sets it)."""
+
+        def quantities(amounts: Quantities) -> dict[str, str]:
+            return {"cpu": amounts.cpu, "memory": amounts.memory} if amounts.cpu else {"memory": amounts.memory}
+
+        return {"requests": quantities(self.requests), "limits": quantities(self.limits)}
+
 
 @dataclass(frozen=True)
 class CloudIdentity:

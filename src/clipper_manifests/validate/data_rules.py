@@ -8,17 +8,13 @@ from collections.abc import Iterator
 from clipper_manifests import data_tier
 from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
-from clipper_manifests.validate.rules import Finding, rule
+from clipper_manifests.validate.rules import Finding, production_error, rule
 
 BACKUP = ("postgres", "backup")
 PROD_RPO_MINUTES = 60
 PROD_RTO_MINUTES = 60
 PROD_RETENTION_DAYS = 7
 SPACES_HOST = "digitaloceanspaces.com"
-
-
-def _prod_or_warning(profile: Profile) -> Severity:
-    return Severity.ERROR if profile.is_production else Severity.WARNING
 
 
 @rule(
@@ -49,7 +45,7 @@ def _backup_daily(profile: Profile) -> Iterator[Finding]:
         if profile.is_production and schedule and not data_tier.cron_problems(schedule) and not data_tier.cron_fires_daily(schedule):
             yield (*BACKUP, "schedule"), f"{schedule!r} does not fire every day (day, month and weekday must be '*')", Severity.ERROR
     elif backup.window is None:
-        yield BACKUP, "no daily backup window is declared for the managed database", _prod_or_warning(profile)
+        yield BACKUP, "no daily backup window is declared for the managed database", production_error(profile)
 
 
 @rule(
@@ -105,7 +101,7 @@ def _backup_encryption(profile: Profile) -> Iterator[Finding]:
             (*where, "endpointUrl"),
             "DigitalOcean Spaces only supports SSE-C (customer keys), which Barman Cloud cannot send: "
             "these backups are not encrypted by the tool; use an S3 bucket with server-side encryption, or managed PostgreSQL",
-            _prod_or_warning(profile),
+            production_error(profile),
         )
     elif store.destination_path.startswith("s3://") and store.server_side_encryption is None:
         yield (*where, "destinationPath"), "encryption is declared but no serverSideEncryption is set for the S3 bucket", Severity.ERROR
@@ -129,7 +125,7 @@ def _backup_rpo(profile: Profile) -> Iterator[Finding]:
         yield (
             (*BACKUP, "pitrGranularityMinutes"),
             "the managed database's PITR lag is not declared, so the RPO cannot be checked",
-            _prod_or_warning(profile),
+            production_error(profile),
         )
     elif achievable > backup.rpo_minutes:
         if not backup.pitr:
@@ -141,7 +137,7 @@ def _backup_rpo(profile: Profile) -> Iterator[Finding]:
         else:
             why = f"the provider's latest restorable time lags up to {achievable:g} minutes"
             where = (*BACKUP, "pitrGranularityMinutes")
-        yield where, f"the declared RPO of {backup.rpo_minutes} minutes cannot be met: {why}", _prod_or_warning(profile)
+        yield where, f"the declared RPO of {backup.rpo_minutes} minutes cannot be met: {why}", production_error(profile)
 
 
 @rule(

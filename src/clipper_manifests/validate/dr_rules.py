@@ -9,11 +9,7 @@ from clipper_manifests import data_tier, dr_managed
 from clipper_manifests.dr_budget import budget
 from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
-from clipper_manifests.validate.rules import Finding, rule
-
-
-def _prod_or_warning(profile: Profile) -> Severity:
-    return Severity.ERROR if profile.is_production else Severity.WARNING
+from clipper_manifests.validate.rules import Finding, production_error, rule
 
 
 @rule(
@@ -23,7 +19,7 @@ def _prod_or_warning(profile: Profile) -> Severity:
 )
 def _tools_image(profile: Profile) -> Iterator[Finding]:
     if profile.images.tools is None:
-        yield ("images",), "no images.tools: a recovery cannot rebuild the search indices", _prod_or_warning(profile)
+        yield ("images",), "no images.tools: a recovery cannot rebuild the search indices", production_error(profile)
 
 
 @rule(
@@ -44,7 +40,7 @@ def _rto_plausible(profile: Profile) -> Iterator[Finding]:
 def _managed_instance(profile: Profile) -> Iterator[Finding]:
     if profile.postgres.mode == "managed" and dr_managed.instance(profile) is None:
         message = f"the endpoint {dr_managed.endpoint(profile)!r} does not name the {profile.provider} database the runbook restores"
-        yield ("postgres", "managed", "endpoint"), message, _prod_or_warning(profile)
+        yield ("postgres", "managed", "endpoint"), message, production_error(profile)
 
 
 @rule(

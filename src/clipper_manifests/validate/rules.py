@@ -25,6 +25,11 @@ class Rule:
 RULES: list[Rule] = []
 
 
+def production_error(profile: Profile) -> Severity:
+    """Strict in production, advice elsewhere."""
+    return Severity.ERROR if profile.is_production else Severity.WARNING
+
+
 def rule(rule_id: str, summary: str, fix: str) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         RULES.append(Rule(rule_id, summary, fix, check))

@@ -40,3 +40,12 @@ def test_delivery_checks_name_each_broken_rule() -> None:
 def test_folder_of_strips_the_out_path() -> None:
     assert flux.folder_of("./out/overlays/p", "./out") == "overlays/p"
     assert flux.folder_of("./other/overlays/p", "./out") is None
+
+
+def test_a_release_without_crd_policy_is_reported() -> None:
+    from clipper_manifests.validate.helm_values import _crd_policy
+
+    release = _release({})
+    assert [path for path, _ in _crd_policy(release)] == [("spec", "install"), ("spec", "upgrade")]
+    release["spec"] |= {"install": {"crds": "CreateReplace"}, "upgrade": {"crds": "CreateReplace"}}
+    assert list(_crd_policy(release)) == []

@@ -60,3 +60,16 @@ def _values_schema(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
         chart = str(document.get("spec", {}).get("chart", {}).get("spec", {}).get("chart", ""))
         if _validator(chart) is None:
             yield ("spec", "chart", "spec", "chart"), f"no values schema for chart {chart}: its values are not checked"
+
+
+@object_rule(
+    "helm-crd-policy",
+    "Every HelmRelease states how its chart's CRDs are installed and upgraded (Flux's default never upgrades them).",
+    "set spec.install.crds and spec.upgrade.crds (CreateReplace for charts with CRDs, Skip otherwise)",
+)
+def _crd_policy(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if document.get("kind") != "HelmRelease":
+        return
+    for phase in ("install", "upgrade"):
+        if not (document.get("spec", {}).get(phase) or {}).get("crds"):
+            yield ("spec", phase), f"spec.{phase}.crds is not set"

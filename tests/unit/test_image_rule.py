@@ -1,0 +1,27 @@
+"""`image-pinned`: an image with neither tag nor digest is an error, wherever the profile runs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from clipper_manifests.model import Profile, from_data
+from clipper_manifests.profiles import load_merged
+from clipper_manifests.project import find_project
+from clipper_manifests.validate.rules import check_rules
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize("name", ["prod-aws", "staging-do"])
+def test_an_untagged_image_is_not_pinned(name: str) -> None:
+    merged = load_merged(find_project(REPO, None), name)
+    merged.data = copy.deepcopy(merged.data)
+    del merged.data["images"]["frontend"]["tag"]
+    profile = from_data(Profile, {**merged.data, "name": name})
+
+    problems = [p for p in check_rules(profile, merged) if p.rule == "image-pinned"]
+
+    assert [(p.path, p.severity.value) for p in problems] == [("images.frontend", "error")]
+    assert "no tag and no digest" in problems[0].message
+    assert problems[0].location is not None and problems[0].location.path.name.startswith("_")

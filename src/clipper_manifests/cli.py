@@ -124,6 +124,8 @@ def _build(project: Project, names: list[str], report_format: str = "text", note
     from clipper_manifests.problems import Severity
     from clipper_manifests.report import REPORTERS, pick_format
 
+    if project.notice:
+        typer.echo(project.notice, err=True)
     build = Builder(project).build(names)
     # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]

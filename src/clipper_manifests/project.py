@@ -15,6 +15,7 @@ class Project:
     root: Path
     out: Path
     crd_schemas: Path | None = None  # a CRD schema catalog in kubeconform layout
+    notice: str = ""  # a warning about the project's settings, for the CLI to print
     allow_unknown_kinds: frozenset[str] = frozenset()  # custom resources that need no schema (config.py)
 
     @property
@@ -69,15 +70,18 @@ def find_project(
     from clipper_manifests.config import load_config  # PyYAML: `--help` never gets here
 
     config = load_config(root)
-    if crd_schemas is None and config.crd_schemas is not None and validating and not config.crd_schemas.is_dir():
-        raise UsageError(
-            f"crdSchemas: {config.crd_schemas} is not a folder",
-            location=config.crd_schemas_at,
-            hint="point it at a catalog laid out as <group>/<kind>_<version>.json, or pass --crd-schemas",
-        )
+    catalog, notice = (crd_schemas.resolve(), "") if crd_schemas else (config.crd_schemas, "")
+    if crd_schemas is None and config.crd_schemas is not None and not config.crd_schemas.is_dir():
+        # A shared setting may name a folder this machine lacks (a fresh clone without shared/):
+        # fall back to the built-in schemas and say so. An explicit --crd-schemas must exist.
+        catalog = None
+        where = config.crd_schemas_at.render(Path.cwd()) + ": " if config.crd_schemas_at else ""
+        fallback = "custom resources are checked against the built-in schemas"
+        notice = f"{where}warning: crdSchemas {config.crd_schemas} is not a folder here; {fallback}"
     return Project(
         root=root,
         out=(out or root / "out").resolve(),
-        crd_schemas=crd_schemas.resolve() if crd_schemas else config.crd_schemas,
+        crd_schemas=catalog,
         allow_unknown_kinds=config.allow_unknown_kinds,
+        notice=notice if validating else "",
     )

@@ -40,12 +40,15 @@ def test_the_option_wins_over_the_config_file(project: Path, tmp_path: Path) -> 
     assert find_project(project, None, crd_schemas=option, validating=True).crd_schemas == option.resolve()
 
 
-def test_a_configured_catalog_that_is_missing_stops_only_validating_commands(project: Path) -> None:
+def test_a_configured_catalog_that_is_missing_falls_back_with_a_warning(project: Path) -> None:
+    # A fresh clone without shared/ must still render; an explicit --crd-schemas must exist.
     write_config(project, "# shared settings\ncrdSchemas: ../nowhere\n")
-    assert find_project(project, None).crd_schemas is not None  # list, show, schema still work
-    with pytest.raises(UsageError) as raised:
-        find_project(project, None, validating=True)
-    assert raised.value.location is not None and raised.value.location.line == 2
+    found = find_project(project, None, validating=True)
+    assert found.crd_schemas is None
+    assert "clipper-manifests.yaml:2:" in found.notice and "built-in schemas" in found.notice
+    assert find_project(project, None).notice == ""  # list, show, schema say nothing
+    with pytest.raises(UsageError, match="is not a folder"):
+        find_project(project, None, crd_schemas=project / "nowhere", validating=True)
 
 
 @pytest.mark.parametrize(

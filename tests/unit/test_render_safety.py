@@ -47,3 +47,13 @@ def test_a_raw_string_in_a_template_is_refused(templates: Path) -> None:
     assert caught.value.location is not None
     assert caught.value.location.path.name == "raw.yaml.j2"
     assert caught.value.location.line == 6
+
+
+def test_compiled_templates_are_cached_between_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipper_manifests.render import _bytecode_cache
+
+    monkeypatch.setenv("CLIPPER_CACHE_DIR", str(tmp_path / "cache"))
+    cache = _bytecode_cache()
+    assert cache is not None and (tmp_path / "cache").is_dir()
+    monkeypatch.setenv("CLIPPER_CACHE_DIR", "")
+    assert _bytecode_cache() is None

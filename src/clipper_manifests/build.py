@@ -23,6 +23,7 @@ from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
 from clipper_manifests.redaction import redact_problems, secret_values
 from clipper_manifests.render import Rendered, render_template, template_names
+from clipper_manifests.scanner import Finding
 from clipper_manifests.sources import find_source
 from clipper_manifests.validate.crds import check_custom_resource
 from clipper_manifests.validate.exceptions import Suppressions
@@ -30,7 +31,7 @@ from clipper_manifests.validate.kubernetes import check_builtin
 from clipper_manifests.validate.policy import POLICY_RULES, Objects, check_policy
 from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules
-from clipper_manifests.validate.secret_scan import scan_build
+from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
 from clipper_manifests.yamlio import dump_document, kubernetes_order, load_marked, location_of
 
@@ -47,6 +48,7 @@ class ProfileBuild:
     resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
     problems: list[Problem] = field(default_factory=list)
     texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
+    scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
 
     def layers_of(self, directory: str) -> list[Layer]:
         return [layer for layer in self.extras if layer.directory == directory]
@@ -151,7 +153,8 @@ class Builder:
 
     def _build_serialised(self, name: str) -> ProfileBuild:
         item = self.build_profile(name)
-        profile_texts(self.project, item)  # in a worker, so the parent does not serialise it again
+        # In a worker, so the parent neither serialises nor scans these files again.
+        item.scanned = scan_output(self.project.out, profile_texts(self.project, item))
         return item
 
     def component(self, provider: str) -> Layer:

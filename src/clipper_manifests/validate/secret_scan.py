@@ -36,13 +36,26 @@ def _allowed(item: ProfileBuild) -> set[str]:
     return {entry.fingerprint for entry in item.profile.secrets.scanner.allow} if item.profile else set()
 
 
+def scan_output(out: Path, files: dict[str, str]) -> list[tuple[Finding, str]]:
+    """Findings in output files (relative name → text), each with the file's relative name."""
+    return [(finding, name) for name, text in sorted(files.items()) for finding in scan_text(out / name, text)]
+
+
 def scan_build(build: Build) -> list[Problem]:
     profile_files = sorted({file.path for item in build.profiles.values() if item.merged for file in item.merged.files})
     findings: list[tuple[Finding, str | None]] = []  # with the output file's relative name
     for path in profile_files:
         findings += [(finding, None) for finding in scan_text(path, path.read_text(encoding="utf-8"))]
-    for name, text in sorted(build.files().items()):
-        findings += [(finding, name) for finding in scan_text(build.project.out / name, text)]
+    # Workers scanned each profile's own files already; only the rest (base, components) is left.
+    done: set[str] = set()
+    output: list[tuple[Finding, str]] = []
+    for item in build.profiles.values():
+        if item.scanned is not None and item.texts is not None:
+            output += item.scanned
+            done.update(item.texts)
+    output += scan_output(build.project.out, {name: text for name, text in build.files().items() if name not in done})
+    output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)
+    findings += output
     scopes = {name: _scope(build, item) for name, item in build.profiles.items()}
     used: set[tuple[str, str]] = set()
     problems: list[Problem] = []

@@ -116,8 +116,8 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any], *, strategic: boo
             target.pop(key, None)
         elif isinstance(value, dict) and isinstance(current, dict):
             merge_patch(current, value, strategic=strategic)
-        elif strategic and isinstance(value, list) and isinstance(current, list) and _list_key(key, value) is not None:
-            _merge_list(current, value, _list_key(key, value) or "")
+        elif strategic and isinstance(value, list) and isinstance(current, list) and (merge_key := _list_key(key, value)):
+            _merge_list(current, value, merge_key)
         else:
             target[key] = copy.deepcopy(value)
 

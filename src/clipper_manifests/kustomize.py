@@ -14,6 +14,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
+from clipper_manifests.yamlio import clone
 
 # Built-in list fields that strategic merge patches merge item by item (by this key)
 # instead of replacing; `ports` is keyed by containerPort in pods and by port in Services.
@@ -70,15 +71,6 @@ def resolve(base: Layer, components: list[Layer], overlay: Layer) -> list[dict[s
             document["metadata"]["namespace"] = overlay.namespace
         _set_images(document, overlay.images)
     return objects
-
-
-def clone(node: Any) -> Any:
-    """A deep copy of parsed YAML (mappings, lists, immutable scalars); 3x faster than deepcopy."""
-    if isinstance(node, dict):
-        return {key: clone(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [clone(item) for item in node]
-    return node
 
 
 def _apply_patches(objects: list[dict[str, Any]], layer: Layer) -> None:

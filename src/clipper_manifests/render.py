@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.yamlio import YamlSyntaxError, load_documents
+from clipper_manifests.yamlio import YamlSyntaxError, load_rendered
 
 TEMPLATE_SUFFIX = ".yaml.j2"
 
@@ -36,6 +36,17 @@ _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 def to_yaml(value: Any) -> YamlScalar:
     # JSON is valid YAML, and a JSON string is a double-quoted scalar: no profile value can
     # close it, start a comment, add a key or become a bool or a number by accident.
+    if value is None or isinstance(value, (str, int, float)):
+        return _scalar_to_yaml(value)  # the same names and numbers, over and over
+    return _json_to_yaml(value)
+
+
+@lru_cache(maxsize=1 << 14, typed=True)  # typed: True and 1 are equal keys, but not the same YAML
+def _scalar_to_yaml(value: str | float | None) -> YamlScalar:
+    return _json_to_yaml(value)
+
+
+def _json_to_yaml(value: Any) -> YamlScalar:
     text = json.dumps(value, ensure_ascii=False)
     return YamlScalar(_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
@@ -107,7 +118,7 @@ def render_template(templates: Path, name: str, context: dict[str, Any]) -> list
     except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's fault
         raise TemplateError(f"template failed: {error}", location=_template_location(sys.exc_info()[2], path)) from None
     try:
-        documents = load_documents(text)
+        documents = load_rendered(text)
     except YamlSyntaxError as error:
         raise TemplateError(
             f"rendered output is not valid YAML (output line {error.line}): {error.message}",

@@ -10,7 +10,6 @@ fingerprint with a written reason (`secrets.scanner.allow`).
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import math
@@ -133,46 +132,37 @@ def _safe_line(line: str) -> bool:
     return key in SAFE_KEYS or bool(SAFE_VALUE.match(value))
 
 
-class _Lines:
-    """Offsets → 1-based line and column."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    @functools.cached_property
-    def starts(self) -> list[int]:
-        # Only computed for a file that has a finding.
-        return [0, *(match.end() for match in re.finditer("\n", self.text))]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.starts, offset)
-        return line, offset - self.starts[line - 1] + 1
-
-    def line(self, number: int) -> str:
-        end = self.starts[number] - 1 if number < len(self.starts) else len(self.text)
-        return self.text[self.starts[number - 1] : end]
-
-
 def scan_text(path: Path, text: str) -> list[Finding]:
-    lines = _Lines(text)
     findings: list[Finding] = []
+    # Every shape and the candidate run stop at a line break, so lines are scanned one by one,
+    # and a line seen before (most lines of most files, across profiles) costs a lookup.
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = _line_findings(line)
+        if found:
+            findings += [Finding(path, number, *entry) for entry in found]
+    return findings
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _line_findings(line: str) -> tuple[tuple[int, str, str, str], ...]:
+    """(column, kind, fingerprint, preview) of every finding on one line, left to right."""
+    found: list[tuple[int, str, str, str]] = []
     covered: list[tuple[int, int]] = []
     for kind, needles, pattern in SHAPES:
-        if not any(needle in text for needle in needles):
+        if not any(needle in line for needle in needles):
             continue
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(line):
             covered.append(match.span())
-            findings.append(Finding(path, *lines.position(match.start()), kind, fingerprint(match.group()), _preview(match.group())))
-    for match in CANDIDATE.finditer(text):
+            found.append((match.start() + 1, kind, fingerprint(match.group()), _preview(match.group())))
+    for match in CANDIDATE.finditer(line):
         start, end = match.span()
         if not looks_random(match.group()) or SAFE_VALUE.match(match.group()):
             continue
         if any(start < stop and begin < end for begin, stop in covered):
             continue
-        line, column = lines.position(start)
-        if not _safe_line(lines.line(line)):
-            findings.append(Finding(path, line, column, "high-entropy string", fingerprint(match.group()), _preview(match.group())))
-    return sorted(findings, key=lambda finding: (finding.line, finding.column))
+        if not _safe_line(line):
+            found.append((start + 1, "high-entropy string", fingerprint(match.group()), _preview(match.group())))
+    return tuple(sorted(found))
 
 
 def scan_files(files: Iterable[tuple[Path, str]]) -> list[Finding]:

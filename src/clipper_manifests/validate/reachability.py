@@ -153,6 +153,7 @@ class Evaluator:
         self.policies = policies
         self.namespace = namespace
         self._selecting: dict[tuple[tuple[Any, ...], str], list[Document]] = {}
+        self._rules: dict[tuple[Any, ...], list[tuple[Document, tuple[Any, ...], list[Any] | None]]] = {}
 
     def selecting(self, subject: Party, kind: str) -> list[Document]:
         key = (subject.identity, kind)
@@ -164,20 +165,29 @@ class Evaluator:
         """Whether `subject`'s policies of `kind` let `flow` through."""
         if subject.namespace != self.namespace:
             return Verdict(True)
-        key, peers_key = ("ingress", "from") if kind == "Ingress" else ("egress", "to")
         other = flow.source if kind == "Ingress" else flow.target
-        selecting = self.selecting(subject, kind)
-        for policy in selecting:
-            namespace = policy["metadata"].get("namespace", "")
-            for index, rule in enumerate(policy["spec"].get(key) or []):
-                peers = rule.get(peers_key)
-                if peers and not any(_peer_matches(peer, other, namespace) for peer in peers):
-                    continue
-                ports = rule.get("ports")
-                if ports and not any(_port_matches(entry, flow) for entry in ports):
-                    continue
-                return Verdict(True, (policy, ("spec", key, index)))
-        return Verdict(not selecting)
+        for policy, path, ports in self.rules_for(subject, other, kind):
+            if ports and not any(_port_matches(entry, flow) for entry in ports):
+                continue
+            return Verdict(True, (policy, path))
+        return Verdict(not self.selecting(subject, kind))
+
+    def rules_for(self, subject: Party, other: Party, kind: str) -> list[tuple[Document, tuple[Any, ...], list[Any] | None]]:
+        """The rules of `subject`'s policies whose peers admit `other` (with where each is and
+        its ports), in policy order. The check probes every pair on many ports; the peers
+        are matched once per pair."""
+        pair = (subject.identity, other.namespace, other.labels, other.ip, kind)
+        if pair not in self._rules:
+            key, peers_key = ("ingress", "from") if kind == "Ingress" else ("egress", "to")
+            found = []
+            for policy in self.selecting(subject, kind):
+                namespace = policy["metadata"].get("namespace", "")
+                for index, rule in enumerate(policy["spec"].get(key) or []):
+                    peers = rule.get(peers_key)
+                    if not peers or any(_peer_matches(peer, other, namespace) for peer in peers):
+                        found.append((policy, ("spec", key, index), rule.get("ports")))
+            self._rules[pair] = found
+        return self._rules[pair]
 
     def evaluate(self, flow: Flow) -> Verdict:
         egress = self.direction(flow.source, flow, "Egress")

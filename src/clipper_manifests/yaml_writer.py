@@ -1,0 +1,133 @@
+"""Block YAML for manifest-shaped data, the same text as PyYAML's dumper writes, several
+times faster.
+
+PyYAML builds an event per value and decides each scalar's style one character at a time;
+a build writes millions of scalars, most of them names it has written before. Here the block
+structure (indentation, `- ` items, `key:` lines) is written directly, and each distinct
+scalar's text comes from the real dumper once (names and numbers from a shortcut that
+cannot differ from it). Whatever this writer does not know how to place exactly (a non-text
+key, a key PyYAML would write in the `? ` form, a value in a multi-line quoted style, `|+`
+blocks, which make libyaml end the document with `...`) raises `Unsupported`; the caller
+then uses PyYAML for the whole document. tests/unit/test_yaml_writer.py compares both.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+# Text PyYAML always writes plain: starts with a letter (so never a number, date or
+# indicator), then name characters and inner spaces only. Only these words among them
+# read as booleans or null, and get quoted.
+_PLAIN = re.compile(r"[A-Za-z](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./-])?")
+_KEYWORDS = frozenset(
+    spelling for word in ("yes", "no", "true", "false", "on", "off", "null") for spelling in (word, word.title(), word.upper())
+)
+_MAX_TEXT = 100_000  # far below the dumper's line width, so it never folds a long line
+
+
+class Unsupported(Exception):
+    """A value this writer cannot place exactly as PyYAML would."""
+
+
+class BlockWriter:
+    """Writes documents; `dump_value` is the real dumper for one value (a list of one item)."""
+
+    def __init__(self, dump_value: Callable[[Any], str]) -> None:
+        self._dump_value = dump_value
+        # text → (first line, further lines relative to the block's indentation)
+        self._texts: Callable[[str], tuple[str, tuple[str, ...]]] = functools.lru_cache(maxsize=1 << 16)(self._scalar_text)
+        # other scalars by type and repr: equal values can be written differently (0.0, -0.0)
+        self._others: dict[tuple[type, str], tuple[str, tuple[str, ...]]] = {}
+
+    def _scalars(self, value: Any) -> tuple[str, tuple[str, ...]]:
+        if isinstance(value, str):
+            return self._texts(value)
+        key = (type(value), repr(value))
+        if key not in self._others:
+            self._others[key] = self._scalar_text(value)
+        return self._others[key]
+
+    def write(self, document: Any) -> str:
+        out: list[str] = []
+        if isinstance(document, dict) and document:
+            self._mapping(document, 0, out, inline=False)
+        elif isinstance(document, list) and document:
+            self._sequence(document, 0, out, inline=False)
+        else:
+            raise Unsupported("not a non-empty mapping or sequence")
+        return "".join(out)
+
+    def _mapping(self, mapping: dict[Any, Any], indent: int, out: list[str], inline: bool) -> None:
+        pad = " " * indent
+        for key, value in mapping.items():
+            head = f"{'' if inline else pad}{self._key(key)}:"
+            inline = False
+            if isinstance(value, dict) and value:
+                out.append(head + "\n")
+                self._mapping(value, indent + 2, out, inline=False)
+            elif isinstance(value, list) and value:
+                out.append(head + "\n")
+                self._sequence(value, indent, out, inline=False)  # PyYAML does not indent lists in mappings
+            else:
+                out.append(f"{head} {self._value(value, indent)}\n")
+
+    def _sequence(self, sequence: list[Any], indent: int, out: list[str], inline: bool) -> None:
+        pad = " " * indent
+        for item in sequence:
+            head = "- " if inline else pad + "- "
+            inline = False
+            if isinstance(item, dict) and item:
+                out.append(head)
+                self._mapping(item, indent + 2, out, inline=True)
+            elif isinstance(item, list) and item:
+                out.append(head)
+                self._sequence(item, indent + 2, out, inline=True)
+            else:
+                out.append(f"{head}{self._value(item, indent)}\n")
+
+    def _key(self, key: Any) -> str:
+        if not isinstance(key, str):
+            raise Unsupported("a key that is not text")
+        if len(key) < 128 and _PLAIN.fullmatch(key) and key not in _KEYWORDS:
+            return key
+        # PyYAML writes an empty, long or multi-line key in the `? key` form.
+        if not key or len(key) >= 128 or any(brk in key for brk in "\n\r\x85\u2028\u2029"):
+            raise Unsupported("a key PyYAML writes in the long form")
+        first, rest = self._scalars(key)
+        if rest:
+            raise Unsupported("a key PyYAML writes on more than one line")
+        return first
+
+    def _value(self, value: Any, indent: int) -> str:
+        """A scalar (or empty collection) in a block at `indent`; a literal block's lines go
+        two spaces deeper, empty lines stay empty (as PyYAML writes them)."""
+        if isinstance(value, str) and len(value) <= _MAX_TEXT and _PLAIN.fullmatch(value) and value not in _KEYWORDS:
+            return value
+        if type(value) is int:
+            return str(value)
+        if isinstance(value, (dict, list)):
+            return "{}" if isinstance(value, dict) else "[]"  # empty: the non-empty ones are blocks
+        first, rest = self._scalars(value)
+        if not rest:
+            return first
+        pad = " " * (indent + 2)
+        return first + "".join(f"\n{pad}{line}" if line else "\n" for line in rest)
+
+    def _scalar_text(self, value: Any) -> tuple[str, tuple[str, ...]]:
+        if isinstance(value, str) and len(value) > _MAX_TEXT:
+            raise Unsupported("text long enough to be folded")
+        text = self._dump_value([value])  # "- <scalar>\n", a block scalar's lines indented by 2
+        if not text.startswith("- ") or not text.endswith("\n") or text.endswith("\n...\n"):
+            raise Unsupported("a scalar that ends the document open")
+        lines = text[2:-1].split("\n")
+        first, rest = lines[0], lines[1:]
+        if rest and not first.startswith("|"):
+            raise Unsupported("a multi-line quoted scalar")
+        if first.startswith("|") and first.endswith("+"):
+            raise Unsupported("a block scalar that keeps its trailing lines")
+        if any(line and not line.startswith("  ") for line in rest):
+            raise Unsupported("a block scalar indented unexpectedly")
+        return first, tuple(line[2:] for line in rest)

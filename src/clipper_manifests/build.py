@@ -52,13 +52,25 @@ class ProfileBuild:
     problems: list[Problem] = field(default_factory=list)
     texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
     scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
+    objects_dropped: bool = False  # only files, problems and folder names are left (drop_objects)
 
     def layers_of(self, directory: str) -> list[Layer]:
         return [layer for layer in self.extras if layer.directory == directory]
 
+    def drop_objects(self) -> None:
+        """Forget the object trees once the files are written out and checked: reports and
+        writing need only files, problems and folder names, and a profile built in another
+        process comes back several times faster without them."""
+        assert self.texts is not None, "serialise the profile (profile_texts) before dropping its objects"
+        self.resolved = []
+        if self.overlay is not None:
+            self.overlay = Layer(kind=self.overlay.kind, directory=self.overlay.directory)
+        self.extras = [Layer(kind=layer.kind, directory=layer.directory) for layer in self.extras]
+        self.objects_dropped = True
+
     def built(self) -> dict[str, list[dict[str, Any]]]:
         """Every Kustomize folder of this profile and the objects it builds."""
-        assert self.overlay is not None
+        assert self.overlay is not None and not self.objects_dropped
         result = {self.overlay.directory: self.resolved}
         for layer in self.extras:
             result[layer.directory] = [item.document for item in layer.resources]
@@ -145,12 +157,14 @@ class Builder:
         self._templates: dict[str, list[str]] = {}  # template folder → its templates
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
-    def build(self, names: list[str]) -> Build:
+    def build(self, names: list[str], keep_objects: bool = True) -> Build:
+        """Build `names`; with keep_objects=False each profile keeps only its files, problems and
+        folder names (ProfileBuild.drop_objects): all that rendering and reporting need."""
         with _without_cycle_collection():
-            return self._build(names)
+            return self._build(names, keep_objects)
 
-    def _build(self, names: list[str]) -> Build:
-        profiles = parallel.build_all(names, self._build_serialised)
+    def _build(self, names: list[str], keep_objects: bool) -> Build:
+        profiles = parallel.build_all(names, functools.partial(self._build_serialised, keep_objects=keep_objects))
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         for item in profiles.values():
             # No message may echo a value of a field the schema marks secret.
@@ -159,10 +173,12 @@ class Builder:
         build.scanned = scan_build(build)
         return build
 
-    def _build_serialised(self, name: str) -> ProfileBuild:
+    def _build_serialised(self, name: str, keep_objects: bool) -> ProfileBuild:
         item = self.build_profile(name)
         # In a worker, so the parent neither serialises nor scans these files again.
         item.scanned = scan_output(self.project.out, profile_texts(self.project, item))
+        if not keep_objects:
+            item.drop_objects()
         return item
 
     def component(self, provider: str) -> Layer:

@@ -119,14 +119,14 @@ def _select(project: Project, names: list[str] | None, everything: bool) -> list
     return list(dict.fromkeys(names))
 
 
-def _build(project: Project, names: list[str], report_format: str = "text", notes: bool = True) -> Any:
+def _build(project: Project, names: list[str], report_format: str = "text", notes: bool = True, objects: bool = False) -> Any:
     from clipper_manifests.build import Builder
     from clipper_manifests.problems import Severity
     from clipper_manifests.report import REPORTERS, pick_format
 
     if project.notice:
         typer.echo(project.notice, err=True)
-    build = Builder(project).build(names)
+    build = Builder(project).build(names, keep_objects=objects)  # reports and files need no object trees
     # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)
@@ -396,7 +396,7 @@ def dr_plan(
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, [profile], False)
-        build = _build(project, names, notes=False)
+        build = _build(project, names, notes=False, objects=True)
         typer.echo(plan_text(project, build.profiles[profile], point_in_time, expect or [], attempt), nl=False)
 
     _guarded(action)

@@ -8,6 +8,7 @@ loads each ConfigMap that carries the profile's dashboard label.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -318,7 +319,7 @@ def _variables(board: Board) -> list[dict[str, Any]]:
     return variables
 
 
-def board_json(board: Board, profile: Profile) -> dict[str, Any]:
+def board_json(board: Board, environment: str) -> dict[str, Any]:
     """The dashboard model: rows stacked, a row's panels side by side across the 24-column grid."""
     panels: list[dict[str, Any]] = []
     next_id, y = 1, 0
@@ -334,7 +335,7 @@ def board_json(board: Board, profile: Profile) -> dict[str, Any]:
         "uid": board.uid,
         "title": board.title,
         "description": board.description,
-        "tags": ["clipper", profile.environment],
+        "tags": ["clipper", environment],
         "timezone": "utc",
         "editable": False,
         "graphTooltip": 1,
@@ -357,13 +358,20 @@ def boards(profile: Profile, platform: dict[str, Any]) -> list[Board]:
     return [api_board(platform), data_board(profile)]
 
 
+@functools.lru_cache(maxsize=64)
+def board_text(board: Board, environment: str) -> str:
+    """The dashboard file: the same few boards come back for every profile (indented JSON is
+    written by the json module's slow path, so once is enough)."""
+    return json.dumps(board_json(board, environment), indent=2, ensure_ascii=False) + "\n"
+
+
 def config_maps(profile: Profile, platform: dict[str, Any]) -> list[dict[str, str]]:
     """What the dashboard ConfigMaps hold: name, file name and the dashboard JSON text."""
     return [
         {
             "name": f"grafana-dashboard-{board.uid}",
             "file": f"{board.uid}.json",
-            "json": json.dumps(board_json(board, profile), indent=2, ensure_ascii=False) + "\n",
+            "json": board_text(board, profile.environment),
             "folder": FOLDER,
         }
         for board in boards(profile, platform)

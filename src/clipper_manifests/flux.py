@@ -136,11 +136,24 @@ def _substitutions(objects: list[dict[str, Any]], kustomizations: list[dict[str,
 
 
 def _strings(node: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every text in `node` that might hold a substitution (`${`), with its key path."""
+    found: list[tuple[tuple[Any, ...], str]] = []
+    _collect_substitutable(node, list(path), found)
+    return iter(found)
+
+
+def _collect_substitutable(node: Any, path: list[Any], found: list[tuple[tuple[Any, ...], str]]) -> None:
+    # Called for every value of every object: one list for the path, a tuple only per hit.
     if isinstance(node, str):
-        yield path, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _strings(value, (*path, index))
+        if "${" in node:
+            found.append((tuple(path), node))
+        return
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, str):
+            if "${" in value:
+                found.append(((*path, key), value))
+        elif isinstance(value, (dict, list)):
+            path.append(key)
+            _collect_substitutable(value, path, found)
+            path.pop()

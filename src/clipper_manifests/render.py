@@ -15,7 +15,8 @@ from typing import Any
 import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.yamlio import YamlSyntaxError, load_rendered
+from clipper_manifests.value_slots import PREFIX, NotAWholeNode, Slots
+from clipper_manifests.yamlio import YamlSyntaxError, load_rendered, parse_shared
 
 TEMPLATE_SUFFIX = ".yaml.j2"
 
@@ -49,6 +50,18 @@ def _scalar_to_yaml(value: str | float | None) -> YamlScalar:
 def _json_to_yaml(value: Any) -> YamlScalar:
     text = json.dumps(value, ensure_ascii=False)
     return YamlScalar(_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
+
+
+_slots: Slots | None = None  # the render in progress writes slot tokens (value_slots)
+
+
+def _yaml_filter(value: Any) -> YamlScalar:
+    if _slots is None:
+        return to_yaml(value)
+    scalar = to_yaml(value)
+    if PREFIX in scalar:  # text captured from the template, with values of its own inside
+        scalar = to_yaml(_slots.expand(value))
+    return YamlScalar(_slots.token(scalar))
 
 
 def _finalize(value: Any) -> Any:
@@ -94,7 +107,7 @@ def environment(templates: Path) -> jinja2.Environment:
         finalize=_finalize,
         bytecode_cache=_bytecode_cache(),
     )
-    env.filters["yaml"] = to_yaml
+    env.filters["yaml"] = _yaml_filter
     env.filters["text"] = lambda value: RawText(str(value))
     return env
 
@@ -108,8 +121,21 @@ def template_names(templates: Path, folder: str) -> list[str]:
 
 def render_template(templates: Path, name: str, context: dict[str, Any]) -> list[Rendered]:
     path = templates / name
+    slots = Slots()
     try:
-        text = environment(templates).get_template(name).render(context)
+        # The template's shape (value_slots): parsed once for all the profiles that share it.
+        documents = [slots.fill(document) for document in parse_shared(_render(templates, name, context, slots))]
+    except (YamlSyntaxError, NotAWholeNode):
+        documents = _parse(_render(templates, name, context, None), path)
+    return [Rendered(_check_object(document, path), name) for document in documents]
+
+
+def _render(templates: Path, name: str, context: dict[str, Any], slots: Slots | None) -> str:
+    global _slots  # noqa: PLW0603 - the `yaml` filter reads it; a render never nests in another
+    path = templates / name
+    _slots = slots
+    try:
+        return environment(templates).get_template(name).render(context)
     except jinja2.TemplateSyntaxError as error:
         where = Path(error.filename) if error.filename else path
         raise TemplateError(f"template syntax error: {error.message}", location=Location(where, error.lineno)) from None
@@ -117,15 +143,19 @@ def render_template(templates: Path, name: str, context: dict[str, Any]) -> list
         raise TemplateError(f"template not found: {error.name}", location=Location(path)) from None
     except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's fault
         raise TemplateError(f"template failed: {error}", location=_template_location(sys.exc_info()[2], path)) from None
+    finally:
+        _slots = None
+
+
+def _parse(text: str, path: Path) -> list[Any]:
     try:
-        documents = load_rendered(text)
+        return load_rendered(text)
     except YamlSyntaxError as error:
         raise TemplateError(
             f"rendered output is not valid YAML (output line {error.line}): {error.message}",
             location=Location(path),
             hint="check the YAML structure of the template around that line",
         ) from None
-    return [Rendered(_check_object(document, path), name) for document in documents]
 
 
 def _template_location(trace: TracebackType | None, fallback: Path) -> Location:

@@ -170,14 +170,19 @@ _MEMO_SIZE = 8192
 
 
 def load_rendered(text: str) -> list[Any]:
-    """`load_documents` for rendered templates. Profiles render many identical documents
-    (most of a template's output does not depend on the profile), so each distinct document
-    text is parsed once per process; every caller gets its own copy to change as it likes."""
+    """`load_documents` for rendered templates, each document the caller's own copy."""
+    return [clone(document) for document in parse_shared(text)]
+
+
+def parse_shared(text: str) -> list[Any]:
+    """The documents of a rendered text, parsed once per process for each distinct document
+    text (profiles render many identical ones): shared between callers, so never to be
+    changed; `load_rendered` and value_slots copy them."""
     documents: list[Any] = []
     line = 0  # lines before the current piece
     for piece in _DOCUMENT_START.split(text):
         try:
-            documents += [clone(document) for document in _load_piece(piece)]
+            documents += _load_piece(piece)
         except YamlSyntaxError as error:
             raise YamlSyntaxError(error.message, error.line + line, error.column) from None
         line += piece.count("\n")

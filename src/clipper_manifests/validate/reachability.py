@@ -189,6 +189,13 @@ class Evaluator:
             self._rules[pair] = found
         return self._rules[pair]
 
+    def closed(self, source: Party, target: Party) -> bool:
+        """Whether the policies deny every flow from `source` to `target`, whatever the port."""
+        for subject, other, kind in ((source, target, "Egress"), (target, source, "Ingress")):
+            if subject.namespace == self.namespace and self.selecting(subject, kind) and not self.rules_for(subject, other, kind):
+                return True
+        return False
+
     def evaluate(self, flow: Flow) -> Verdict:
         egress = self.direction(flow.source, flow, "Egress")
         if not egress.allowed:
@@ -314,19 +321,18 @@ def _application_flows(world: World, profile: Profile, platform: dict[str, Any])
             world.need(party.name, "dns", [53], "every pod resolves names (TCP for large answers)")
 
 
-def probes(world: World) -> Iterator[Flow]:
-    """Every (source, target, port) the check tries, TCP; DNS also over UDP."""
+def probes(world: World) -> Iterator[tuple[Party, Party, list[tuple[int, str]]]]:
+    """Every (source, target, [(port, protocol)]) the check tries: TCP, and DNS also over UDP."""
     for source in world.parties:
         for target in world.parties:
             if source is target and source.namespace != world.namespace:
                 continue
             if world.namespace not in (source.namespace, target.namespace):
                 continue  # neither side is governed by the application's policies
-            for port in sorted({*PROBE_PORTS, *target.ports}):
-                yield Flow(source, target, port)
+            yield source, target, [(port, "TCP") for port in sorted({*PROBE_PORTS, *target.ports})]
     for source in world.parties:
         if source.namespace == world.namespace:
-            yield Flow(source, world.party("dns"), 53, "UDP")
+            yield source, world.party("dns"), [(53, "UDP")]
 
 
 @dataclass(frozen=True)
@@ -353,13 +359,17 @@ def check_world(world: World, policies: list[Document]) -> list[Violation]:
             message = f"{flow} is needed ({why}) but the NetworkPolicies deny it"
             violations.append(Violation("network-required-flow", flow, message, anchor, _labels_path(anchor)))
     expected = {flow.identity for flow in (*world.required, *world.tolerated)}
-    for flow in probes(world):
-        if flow.identity in expected:
-            continue
-        verdict = evaluator.evaluate(flow)
-        if verdict.allowed:
-            document, path = verdict.by if verdict.by else (flow.source.document or flow.target.document, ())
-            violations.append(Violation("network-unexpected-flow", flow, f"{flow} is allowed, but nothing needs it", document, path))
+    for source, target, ports in probes(world):
+        if evaluator.closed(source, target):
+            continue  # most pairs: no rule lets anything through, whatever the port
+        for port, protocol in ports:
+            flow = Flow(source, target, port, protocol)
+            if flow.identity in expected:
+                continue
+            verdict = evaluator.evaluate(flow)
+            if verdict.allowed:
+                document, path = verdict.by if verdict.by else (flow.source.document or flow.target.document, ())
+                violations.append(Violation("network-unexpected-flow", flow, f"{flow} is allowed, but nothing needs it", document, path))
     return violations
 
 

@@ -64,10 +64,10 @@ class Slots:
         if isinstance(node, dict):
             filled = {}
             for key, item in node.items():
-                key = self.fill(key)
-                if not _hashable(key):
-                    raise NotAWholeNode(key)
-                filled[key] = self.fill(item)
+                filled_key = self.fill(key)
+                if not _hashable(filled_key):
+                    raise NotAWholeNode(filled_key)
+                filled[filled_key] = self.fill(item)
             if len(filled) != len(node):
                 raise NotAWholeNode("two keys are equal once filled")  # a duplicate key in the real text
             return filled

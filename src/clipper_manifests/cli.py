@@ -119,6 +119,13 @@ def _select(project: Project, names: list[str] | None, everything: bool) -> list
     return list(dict.fromkeys(names))
 
 
+def _listing(names: list[str], shown: int = 12) -> str:
+    """Profile names for a summary line; a long run names the first few and counts the rest."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+
+
 def _build(project: Project, names: list[str], report_format: str = "text", notes: bool = True, objects: bool = False) -> Any:
     from clipper_manifests.build import Builder
     from clipper_manifests.problems import Severity
@@ -173,7 +180,7 @@ def render(
         raise_on_conflicts(plan)
         apply_plan(plan)
         counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {len(files) - len(plan.writes)} unchanged"
-        typer.echo(f"{project.display(project.out)}: {counts} ({', '.join(names)})")
+        typer.echo(f"{project.display(project.out)}: {counts} ({_listing(names)})")
 
     _guarded(action)
 
@@ -203,7 +210,7 @@ def validate(
             return
         build = _build(project, names, report_format)
         if report_format in ("text", "auto") and sys.stderr is not None:
-            typer.echo(f"{len(names)} profile(s) valid: {', '.join(names)}", err=True)
+            typer.echo(f"{len(names)} profile(s) valid: {_listing(names)}", err=True)
         del build
 
     _guarded(action)
@@ -357,7 +364,7 @@ def _report_profiles(project: Project, names: list[str], report_format: str) -> 
     if any(problem.is_error for problem in problems):
         raise ValidationFailed(problems)
     if chosen == "text":
-        typer.echo(f"{len(names)} profile(s) valid (profiles only): {', '.join(names)}", err=True)
+        typer.echo(f"{len(names)} profile(s) valid (profiles only): {_listing(names)}", err=True)
 
 
 @app.command("dr-plan")

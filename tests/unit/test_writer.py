@@ -31,23 +31,63 @@ def test_pruning_stays_inside_the_scope(tmp_path: Path) -> None:
     assert _tree(out).keys() == {"overlays/b/y.yaml", MANIFEST_NAME}
 
 
-def test_failed_swap_leaves_out_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _generated_tree(tmp_path: Path) -> Path:
     out = tmp_path / "out"
-    apply_plan(plan_tree(out, {"base/a.yaml": "old\n"}, None))
+    apply_plan(plan_tree(out, {"base/a.yaml": "old a\n", "base/b.yaml": "old b\n", "overlays/p/c.yaml": "old c\n"}, None))
     (out / "mine.txt").write_text("not generated\n")
-    before = _tree(out)
-    real_rename = os.rename
+    return out
 
-    def failing_rename(source: str | Path, target: str | Path) -> None:
-        if Path(target) == out and ".new-" in str(source):
-            raise PermissionError(13, "Permission denied", str(target))
-        real_rename(source, target)
+
+def test_a_failure_while_committing_puts_every_file_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = _generated_tree(tmp_path)
+    before = _tree(out)
+    real_replace, calls = os.replace, []
+
+    def failing_replace(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == 3:  # after a delete and a write went through
+            raise PermissionError(13, "Permission denied", target)
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    plan = plan_tree(out, {"base/a.yaml": "new a\n", "base/b.yaml": "new b\n", "base/new.yaml": "new\n"}, None)
+    assert plan.deletes == ["overlays/p/c.yaml"]
+    with pytest.raises(OutputError, match="could not write"):
+        apply_plan(plan)
+    assert _tree(out) == before, "no file changed, and no new or backup file is left behind"
+
+
+def test_a_failure_before_committing_changes_nothing(tmp_path: Path) -> None:
+    out = _generated_tree(tmp_path)
+    (out / "blocked").write_text("a file where the plan needs a folder\n")
+    before = _tree(out)
+    plan = plan_tree(out, {"base/a.yaml": "new a\n", "newdir/x.yaml": "x\n", "blocked/y.yaml": "y\n"}, None, force=True)
+    with pytest.raises(OutputError, match="could not write"):
+        apply_plan(plan)
+    assert _tree(out) == before
+    assert not (out / "newdir").exists(), "folders made for the failed change are removed"
+
+
+def test_a_change_touches_only_the_files_it_names(tmp_path: Path) -> None:
+    out = _generated_tree(tmp_path)
+    untouched = (out / "base/b.yaml").stat().st_ino
+    apply_plan(plan_tree(out, {"base/a.yaml": "new a\n", "base/b.yaml": "old b\n"}, None))
+    assert (out / "base/a.yaml").read_text() == "new a\n"
+    assert (out / "base/b.yaml").stat().st_ino == untouched
+    assert not (out / "overlays").exists(), "a folder left empty by pruning is removed"
+    assert sorted(p.name for p in (out / "base").iterdir()) == ["a.yaml", "b.yaml"]
+
+
+def test_a_failed_first_render_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+
+    def failing_rename(source: str, target: str) -> None:
+        raise PermissionError(13, "Permission denied", target)
 
     monkeypatch.setattr(os, "rename", failing_rename)
     with pytest.raises(OutputError, match="could not write"):
-        apply_plan(plan_tree(out, {"base/a.yaml": "new\n"}, None))
-    assert _tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no staging or retired folder is left behind"
+        apply_plan(plan_tree(out, {"base/a.yaml": "a\n"}, None))
+    assert list(tmp_path.iterdir()) == [], "no staging folder is left behind"
 
 
 def test_hand_edits_and_foreign_files_are_conflicts(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ tricky_text = st.one_of(
 )
 scalars = st.one_of(tricky_text, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none())
 keys = st.one_of(tricky_text, st.sampled_from(["apiVersion", "app.kubernetes.io/name", "x" * 130]))
-documents = st.recursive(
+documents: st.SearchStrategy[Any] = st.recursive(
     scalars | st.just({}) | st.just([]),
     lambda inner: st.lists(inner, min_size=1, max_size=4) | st.dictionaries(keys, inner, min_size=1, max_size=4),
     max_leaves=25,

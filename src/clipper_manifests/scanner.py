@@ -133,14 +133,21 @@ def _safe_line(line: str) -> bool:
 
 
 def scan_text(path: Path, text: str) -> list[Finding]:
-    findings: list[Finding] = []
+    # A generated file is a header line naming its profile, then an object that is often the
+    # same in many profiles' files: the rest of a file is looked up whole before line by line.
+    first, _, rest = text.partition("\n")
+    findings = [Finding(path, 1, column, kind, print_, preview) for column, kind, print_, preview in _line_findings(first)]
+    if rest:
+        findings += [Finding(path, line + 1, column, kind, print_, preview) for line, column, kind, print_, preview in _text_findings(rest)]
+    return findings
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _text_findings(text: str) -> tuple[tuple[int, int, str, str, str], ...]:
+    """(line, column, kind, fingerprint, preview) of every finding in a text."""
     # Every shape and the candidate run stop at a line break, so lines are scanned one by one,
     # and a line seen before (most lines of most files, across profiles) costs a lookup.
-    for number, line in enumerate(text.split("\n"), start=1):
-        found = _line_findings(line)
-        if found:
-            findings += [Finding(path, number, *entry) for entry in found]
-    return findings
+    return tuple((number, *entry) for number, line in enumerate(text.split("\n"), start=1) for entry in _line_findings(line))
 
 
 @functools.lru_cache(maxsize=1 << 17)

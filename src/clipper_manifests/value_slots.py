@@ -80,9 +80,20 @@ def _hashable(key: Any) -> bool:
     return not isinstance(key, (dict, list))
 
 
-def _read_json(text: str) -> Any:
-    return json.loads(text, parse_float=_yaml_float, parse_constant=str)
-
-
 def _yaml_float(text: str) -> float | str:
     return float(text) if _YAML_FLOAT.fullmatch(text) else text
+
+
+_DECODER = json.JSONDecoder(parse_float=_yaml_float, parse_constant=str)
+_CONSTANTS = {"true": True, "false": False, "null": None}
+
+
+def _read_json(text: str) -> Any:
+    # Most values are names and numbers: read those directly, the rest with the decoder.
+    if text[0] == '"' and "\\" not in text:
+        return text[1:-1]  # a JSON string without escapes is its own content
+    if text.isdigit():
+        return int(text)
+    if text in _CONSTANTS:
+        return _CONSTANTS[text]
+    return _DECODER.decode(text)

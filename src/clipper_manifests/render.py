@@ -106,9 +106,6 @@ def environment(templates: Path) -> jinja2.Environment:
         autoescape=False,
         finalize=_finalize,
         bytecode_cache=_bytecode_cache(),
-        # A command reads each template once: no file-time check on every one of the thousands
-        # of renders a large build makes.
-        auto_reload=False,
         cache_size=-1,  # every template stays compiled (Jinja's default keeps 400)
     )
     env.filters["yaml"] = _yaml_filter

@@ -121,29 +121,28 @@ def template_names(templates: Path, folder: str) -> list[str]:
 
 
 def render_template(templates: Path, name: str, context: dict[str, Any]) -> list[Rendered]:
-    path = templates / name
     slots = Slots()
     try:
         # The template's shape (value_slots): parsed once for all the profiles that share it.
         documents = [slots.fill(document) for document in parse_shared(_render(templates, name, context, slots))]
     except (YamlSyntaxError, NotAWholeNode):
-        documents = _parse(_render(templates, name, context, None), path)
-    return [Rendered(_check_object(document, path), name) for document in documents]
+        documents = _parse(_render(templates, name, context, None), templates / name)
+    return [Rendered(_check_object(document, templates, name), name) for document in documents]
 
 
 def _render(templates: Path, name: str, context: dict[str, Any], slots: Slots | None) -> str:
     global _slots  # noqa: PLW0603 - the `yaml` filter reads it; a render never nests in another
-    path = templates / name
     _slots = slots
     try:
         return environment(templates).get_template(name).render(context)
     except jinja2.TemplateSyntaxError as error:
+        path = templates / name
         where = Path(error.filename) if error.filename else path
         raise TemplateError(f"template syntax error: {error.message}", location=Location(where, error.lineno)) from None
     except jinja2.TemplateNotFound as error:
-        raise TemplateError(f"template not found: {error.name}", location=Location(path)) from None
+        raise TemplateError(f"template not found: {error.name}", location=Location(templates / name)) from None
     except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's fault
-        raise TemplateError(f"template failed: {error}", location=_template_location(sys.exc_info()[2], path)) from None
+        raise TemplateError(f"template failed: {error}", location=_template_location(sys.exc_info()[2], templates / name)) from None
     finally:
         _slots = None
 
@@ -170,12 +169,15 @@ def _template_location(trace: TracebackType | None, fallback: Path) -> Location:
     return found
 
 
-def _check_object(document: Any, path: Path) -> dict[str, Any]:
+def _check_object(document: Any, templates: Path, name: str) -> dict[str, Any]:
     if not isinstance(document, dict) or not isinstance(document.get("metadata"), dict):
-        raise TemplateError("every rendered document must be a Kubernetes object with metadata", location=Location(path))
-    for key in ("apiVersion", "kind"):
-        if not isinstance(document.get(key), str):
-            raise TemplateError(f"rendered object has no {key}", location=Location(path))
-    if not isinstance(document["metadata"].get("name"), str):
-        raise TemplateError("rendered object has no metadata.name", location=Location(path))
-    return document
+        problem = "every rendered document must be a Kubernetes object with metadata"
+    elif not isinstance(document.get("apiVersion"), str):
+        problem = "rendered object has no apiVersion"
+    elif not isinstance(document.get("kind"), str):
+        problem = "rendered object has no kind"
+    elif not isinstance(document["metadata"].get("name"), str):
+        problem = "rendered object has no metadata.name"
+    else:
+        return document
+    raise TemplateError(problem, location=Location(templates / name))

@@ -132,6 +132,11 @@ def _safe_line(line: str) -> bool:
     return key in SAFE_KEYS or bool(SAFE_VALUE.match(value))
 
 
+def has_findings(text: str) -> bool:
+    first, _, rest = text.partition("\n")
+    return bool(_line_findings(first) or (rest and _text_findings(rest)))
+
+
 def scan_text(path: Path, text: str) -> list[Finding]:
     # A generated file is a header line naming its profile, then an object that is often the
     # same in many profiles' files: the rest of a file is looked up whole before line by line.

@@ -267,12 +267,16 @@ def dump_document(document: Any) -> str:
     """Block-style YAML (see `_dump`). Objects repeat across profiles, so each distinct one is
     written once per process: pickle's bytes are the key because they tell apart what equality
     would merge (1 and True and 1.0, "1" and 1) and cost a tenth of writing YAML."""
-    return _dump_pickled(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
+    key = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
+    text = _dumped.get(key)
+    if text is None:
+        if len(_dumped) >= _MEMO_SIZE:
+            _dumped.clear()  # a bound on memory; one build holds far fewer distinct objects
+        text = _dumped[key] = _dump(document)
+    return text
 
 
-@functools.lru_cache(maxsize=_MEMO_SIZE)
-def _dump_pickled(key: bytes) -> str:
-    return _dump(pickle.loads(key))  # bytes this module pickled a moment ago
+_dumped: dict[bytes, str] = {}
 
 
 def _dump(document: Any) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from clipper_manifests import layout
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.scanner import Finding, scan_text
+from clipper_manifests.scanner import Finding, has_findings, scan_text
 
 if TYPE_CHECKING:
     from clipper_manifests.build import Build, ProfileBuild
@@ -38,7 +38,8 @@ def _allowed(item: ProfileBuild) -> set[str]:
 
 def scan_output(out: Path, files: dict[str, str]) -> list[tuple[Finding, str]]:
     """Findings in output files (relative name → text), each with the file's relative name."""
-    return [(finding, name) for name, text in sorted(files.items()) for finding in scan_text(out / name, text)]
+    found = [(name, text) for name, text in sorted(files.items()) if has_findings(text)]  # a path only for those
+    return [(finding, name) for name, text in found for finding in scan_text(out / name, text)]
 
 
 def scan_build(build: Build) -> list[Problem]:

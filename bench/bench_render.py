@@ -197,6 +197,16 @@ def change_one_profile(tmp: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now. Shared machines
+    vary (here by up to 1.5x within an hour), so results are read against this figure."""
+    start = time.perf_counter()
+    total = 0
+    for value in range(10_000_000):
+        total += value
+    return round(time.perf_counter() - start, 3)
+
+
 def progress(quiet: bool, message: str) -> None:
     # stderr, so stdout stays the table plus the JSON line.
     if not quiet:
@@ -212,6 +222,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if not overlays:
         raise SetupError(f"no overlays in {ROOT / 'out' / 'overlays'}: run `clipper-manifests render --all` first")
 
+    speed_before = reference_loop()
     progress(quiet, f"render --all --check x{repeat}")
     render_check = time_commands([[*cli, "render", "--all", "--check"]], ROOT, repeat)
     progress(quiet, f"kubectl kustomize x {len(overlays)} overlays x{repeat}")
@@ -248,6 +259,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         floor = time_writes(out, tmp / "floor", repeat)
 
     ratio = render_check.median / kustomize.median
+    speed_after = reference_loop()
 
     def scale_entry(timing: Timing, judged: bool = True) -> dict[str, Any]:
         return {
@@ -262,6 +274,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "warmup": WARMUP,
         "python": platform.python_version(),
         "kubectl": kubectl_version(kubectl),
+        "reference_loop_s": {"before": speed_before, "after": speed_after},
         "cli": " ".join(cli),
         "render_check": {**render_check.as_json(), "profiles": len(renderable_profiles(ROOT))},
         "kustomize": {**kustomize.as_json(), "overlays": len(overlays)},
@@ -335,7 +348,9 @@ def table(result: dict[str, Any]) -> str:
         f"scale: {scale['generated']} generated + {scale['profiles'] - scale['generated']} shipped profiles, "
         f"{scale['files_written']} files rendered"
     )
-    return "\n".join([header, "", *lines])
+    loop = result["reference_loop_s"]
+    speed = f"machine speed: a fixed Python loop took {loop['before']:.2f} s before and {loop['after']:.2f} s after (lower is faster)"
+    return "\n".join([header, speed, "", *lines])
 
 
 def positive(text: str) -> int:

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-MIN_PROFILES = 4  # measured: a worker pays ~30 ms to start and ~15 ms per profile to pickle
+MIN_PROFILES = 4  # measured: a worker pays ~30 ms to start and a few ms per profile to send back
 
 # What the forked workers run and take from: inherited, not pickled (a lock cannot be).
 _build_one: Callable[[str], Any] | None = None

@@ -56,9 +56,9 @@ _slots: Slots | None = None  # the render in progress writes slot tokens (value_
 
 
 def _yaml_filter(value: Any) -> YamlScalar:
-    if _slots is None:
-        return to_yaml(value)
     scalar = to_yaml(value)
+    if _slots is None:
+        return scalar
     if PREFIX in scalar:  # text captured from the template, with values of its own inside
         scalar = to_yaml(_slots.expand(value))
     return YamlScalar(_slots.token(scalar))

@@ -147,7 +147,7 @@ def scan_text(path: Path, text: str) -> list[Finding]:
     return findings
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=1 << 13)  # object texts run to kilobytes: keep as many as a large build has
 def _text_findings(text: str) -> tuple[tuple[int, int, str, str, str], ...]:
     """(line, column, kind, fingerprint, preview) of every finding in a text."""
     # Every shape and the candidate run stop at a line break, so lines are scanned one by one,

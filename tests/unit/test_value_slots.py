@@ -21,6 +21,7 @@ TEMPLATES = {
     "key.yaml.j2": HEAD + "data:\n  {{ value | yaml }}: x\n",
     "two-keys.yaml.j2": HEAD + "data:\n  {{ a | yaml }}: 1\n  {{ b | yaml }}: 2\n",
     "inside.yaml.j2": HEAD + "data:\n  url: https://{{ value | yaml }}/path\n  script: |\n    echo {{ value | yaml }}\n",
+    "whole.yaml.j2": "{{ value | yaml }}\n",
     "captured.yaml.j2": "{%- set block -%}name = {{ value | yaml }}\n{%- endset -%}\n" + HEAD + "data:\n  conf: {{ block | yaml }}\n",
 }
 
@@ -77,6 +78,12 @@ def test_values_that_make_two_keys_equal_are_still_a_duplicate_key(templates: Pa
         render_template(templates, "two-keys.yaml.j2", {"a": "same", "b": "same"})
 
 
+def test_a_whole_document_from_one_value(templates: Path) -> None:
+    document = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "whole"}, "data": {"a": "1"}}
+    [rendered] = render_template(templates, "whole.yaml.j2", {"value": document})
+    assert rendered.document == document
+
+
 def test_a_value_as_a_key(templates: Path) -> None:
     [rendered] = render_template(templates, "key.yaml.j2", {"value": "app.kubernetes.io/name"})
     assert rendered.document["data"] == {"app.kubernetes.io/name": "x"}
@@ -84,7 +91,7 @@ def test_a_value_as_a_key(templates: Path) -> None:
 
 def test_no_slot_token_reaches_a_document(templates: Path) -> None:
     for name in TEMPLATES:
-        if name == "two-keys.yaml.j2":
+        if name in ("two-keys.yaml.j2", "whole.yaml.j2"):
             continue
         for item in render_template(templates, name, {"value": "v"}):
             assert PREFIX not in repr(item.document)

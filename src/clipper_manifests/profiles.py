@@ -9,7 +9,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, ProfileError, UsageError
 from clipper_manifests.project import Project
-from clipper_manifests.yamlio import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
+from clipper_manifests.yamlio import Marks, YamlSyntaxError, clone, decode_utf8, load_marked, location_of
 
 KeyPath = tuple[Any, ...]
 
@@ -166,7 +166,7 @@ def _merge_into(
             continue
         _drop_below(history, key_path)
         history.setdefault(key_path, []).append(origin)
-        target[key] = _copy(value)
+        target[key] = clone(value)
         _record_nested(value, file, history, key_path)
 
 
@@ -176,14 +176,6 @@ def _record_nested(value: Any, file: ProfileFile, history: dict[KeyPath, list[Or
         key_path = (*prefix, key)
         history[key_path] = [Origin(location_of(file.path, file.marks, key_path), item)]
         _record_nested(item, file, history, key_path)
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 def load_merged(project: Project, name: str) -> MergedProfile:
@@ -206,7 +198,7 @@ def _merged_parents(parents: tuple[ProfileFile, ...]) -> tuple[dict[str, Any], d
             _merge_into(data, file.data, file, history, ())
         _parents[key] = (parents, data, history)
     _, data, history = _parents[key]
-    return _copy(data), {path: list(origins) for path, origins in history.items()}
+    return clone(data), {path: list(origins) for path, origins in history.items()}
 
 
 _parents: dict[tuple[int, ...], tuple[tuple[ProfileFile, ...], dict[str, Any], dict[KeyPath, list[Origin]]]] = {}

@@ -133,18 +133,21 @@ def _safe_line(line: str) -> bool:
 
 
 def has_findings(text: str) -> bool:
-    first, _, rest = text.partition("\n")
-    return bool(_line_findings(first) or (rest and _text_findings(rest)))
+    return bool(_file_findings(text))
 
 
 def scan_text(path: Path, text: str) -> list[Finding]:
+    return [Finding(path, *entry) for entry in _file_findings(text)]
+
+
+def _file_findings(text: str) -> list[tuple[int, int, str, str, str]]:
     # A generated file is a header line naming its profile, then an object that is often the
     # same in many profiles' files: the rest of a file is looked up whole before line by line.
     first, _, rest = text.partition("\n")
-    findings = [Finding(path, 1, column, kind, print_, preview) for column, kind, print_, preview in _line_findings(first)]
+    found = [(1, column, kind, print_, preview) for column, kind, print_, preview in _line_findings(first)]
     if rest:
-        findings += [Finding(path, line + 1, column, kind, print_, preview) for line, column, kind, print_, preview in _text_findings(rest)]
-    return findings
+        found += [(line + 1, column, kind, print_, preview) for line, column, kind, print_, preview in _text_findings(rest)]
+    return found
 
 
 @functools.lru_cache(maxsize=1 << 13)  # object texts run to kilobytes: keep as many as a large build has

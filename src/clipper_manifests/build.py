@@ -155,6 +155,7 @@ class Builder:
         self._components: dict[str, Layer] = {}
         self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem
         self._templates: dict[str, list[str]] = {}  # template folder → its templates
+        self._substitutable: dict[str, bool] = {}  # shared layer folder → holds `${` (_holds_substitution)
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
     def build(self, names: list[str], keep_objects: bool = True) -> Build:
@@ -291,11 +292,27 @@ class Builder:
         objects = [(directory, document) for directory, documents in built.items() for document in documents]
         problems = []
         for document, path, rule, message in flux.check_delivery(
-            [d for _, d in objects], set(built), item.overlay.directory, item.profile.flux.out_path
+            [d for _, d in objects],
+            set(built),
+            item.overlay.directory,
+            item.profile.flux.out_path,
+            may_substitute=self._holds_substitution(item),
         ):
             directory = next(folder for folder, d in objects if d is document)
             problems.append(self._locate(Problem(message, rule, path=json_path(path)), document, self._sources(item, directory), item.name))
         return problems
+
+    def _holds_substitution(self, item: ProfileBuild) -> bool:
+        """Whether a file the profile's objects come from holds `${`: YAML writes the text of
+        every value as it is, so a value with a Flux substitution shows in the files."""
+        assert item.profile is not None
+        shared = (self.base, self.component(item.profile.provider))
+        for layer in shared:
+            if layer.directory not in self._substitutable:
+                self._substitutable[layer.directory] = any("${" in text for text in layer_files(layer, "").values())
+        if any(self._substitutable[layer.directory] for layer in shared):
+            return True
+        return any("${" in text for text in profile_texts(self.project, item).values())
 
     def _sources(self, item: ProfileBuild, directory: str) -> list[Layer]:
         """The layers whose files hold the objects that `directory` builds."""

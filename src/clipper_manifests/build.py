@@ -36,7 +36,7 @@ from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
-from clipper_manifests.yamlio import dump_document, kubernetes_order, load_marked, location_of
+from clipper_manifests.yamlio import dump_document, load_marked, location_of
 
 API_IMAGE, FRONTEND_IMAGE, MIGRATIONS_IMAGE = "clipper-api", "clipper-frontend", "clipper-migrations"
 
@@ -142,7 +142,7 @@ def layer_files(layer: Layer, source: str) -> dict[str, str]:
     for folder, items in (("", layer.resources), ("patches/", layer.patches)):
         for item in items:
             name = f"{layer.directory}/{folder}{layout.file_stem(item.document)}.yaml"
-            files[name] = header(source, item.template) + dump_document(kubernetes_order(item.document))
+            files[name] = header(source, item.template) + item.yaml()
     return files
 
 
@@ -404,7 +404,7 @@ def _output_location(
             if _same_object(item.document, document):
                 candidates.append((f"{layer.directory}/patches/{layout.file_stem(item.document)}.yaml", item))
     for relative, item in reversed(candidates):
-        text = "\n" + dump_document(kubernetes_order(item.document))  # the header takes line 1
+        text = "\n" + item.yaml()  # the header takes line 1
         _, marks = load_marked(text)
         if key_path in marks or relative == candidates[0][0]:
             return location_of(project.out / relative, marks, key_path), item

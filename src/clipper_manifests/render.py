@@ -6,7 +6,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +16,7 @@ import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.value_slots import PREFIX, NotAWholeNode, Slots
-from clipper_manifests.yamlio import YamlSyntaxError, load_rendered, parse_shared
+from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_rendered, parse_shared
 
 TEMPLATE_SUFFIX = ".yaml.j2"
 
@@ -76,8 +76,13 @@ def _finalize(value: Any) -> Any:
 class Rendered:
     """One object produced by one template."""
 
-    document: dict[str, Any]
+    document: dict[str, Any]  # never changed after rendering: `written` is its text
     template: str  # path relative to templates/
+    written: str | None = field(default=None, compare=False, repr=False)  # its YAML, if value_slots wrote it
+
+    def yaml(self) -> str:
+        """The object as its output file writes it (below the header)."""
+        return self.written if self.written is not None else dump_document(kubernetes_order(self.document))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -124,10 +129,13 @@ def render_template(templates: Path, name: str, context: dict[str, Any]) -> list
     slots = Slots()
     try:
         # The template's shape (value_slots): parsed once for all the profiles that share it.
-        documents = [slots.fill(document) for document in parse_shared(_render(templates, name, context, slots))]
+        shapes = parse_shared(_render(templates, name, context, slots))
+        documents = [slots.fill(shape) for shape in shapes]
     except (YamlSyntaxError, NotAWholeNode):
         documents = _parse(_render(templates, name, context, None), templates / name)
-    return [Rendered(_check_object(document, templates, name), name) for document in documents]
+        return [Rendered(_check_object(document, templates, name), name) for document in documents]
+    pairs = zip(documents, shapes, strict=True)
+    return [Rendered(_check_object(document, templates, name), name, slots.written(shape)) for document, shape in pairs]
 
 
 def _render(templates: Path, name: str, context: dict[str, Any], slots: Slots | None) -> str:

@@ -10,6 +10,11 @@ then gets a copy with its values in the slots, read from their JSON as YAML read
 A token inside a longer string, or values that make two keys equal, would not read the
 same: `fill` raises NotAWholeNode and the caller renders again with the values in the text,
 which also reports any YAML error exactly as before.
+
+Writing the output works the same way (`written`): the shape's YAML is written once, and
+each render writes its values into the holes where the tokens stood, with the same code that
+writes whole documents (yaml_writer), so the text is exactly the filled copy's YAML. Only a
+token in a key (keys decide the order of the output) makes the copy be written whole.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
+
+from clipper_manifests.yamlio import dump_hole, dump_ordered_exactly
 
 # A fresh nonce per process: no template or profile text can contain a token by accident.
 PREFIX = f"cmslot{secrets.token_hex(6)}n"
@@ -36,6 +44,7 @@ class Slots:
 
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self._filled: dict[int, Any] = {}  # slot → the value `fill` put there
 
     def token(self, json_text: str) -> str:
         self.texts.append(json_text)
@@ -60,7 +69,9 @@ class Slots:
             match = _TOKEN.fullmatch(node)
             if match is None:
                 raise NotAWholeNode(node)
-            return _read_json(self.texts[int(match.group(1))])
+            index = int(match.group(1))
+            value = self._filled[index] = _read_json(self.texts[index])
+            return value
         if isinstance(node, dict):
             filled = {}
             for key, item in node.items():
@@ -74,6 +85,86 @@ class Slots:
         if isinstance(node, list):
             return [self.fill(item) for item in node]
         return node
+
+    def written(self, shape: Any) -> str | None:
+        """The output YAML of this render's copy of `shape` (`fill` it first), or None when
+        only writing the copy itself gives the exact text."""
+        plan = _plan_of(shape)
+        if plan is None:
+            return None
+        parts: list[str] = []
+        for part in plan:
+            if isinstance(part, str):
+                parts.append(part)
+                continue
+            text = dump_hole(self._filled[part.slot], part.after_key, part.indent)
+            if text is None:
+                return None
+            parts.append(text)
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """Where a slot's value goes in the shape's YAML: after `key:` or after `- `, at a depth."""
+
+    slot: int
+    after_key: bool
+    indent: int  # of the mapping that holds the key, or of the sequence that holds the item
+
+
+_Plan = tuple[str | _Hole, ...]  # the shape's YAML: text, and holes where its tokens stood
+_SHAPES_KEPT = 1 << 12
+# id(shape) → (shape, its plan or None); the shape is kept so that its id is not reused.
+_plans: dict[int, tuple[Any, _Plan | None]] = {}
+_ITEM_HEAD = re.compile(r" *(?:- )+")
+
+
+def _plan_of(shape: Any) -> _Plan | None:
+    entry = _plans.get(id(shape))
+    if entry is not None and entry[0] is shape:
+        return entry[1]
+    # The output orders the keys of the object and of its metadata: keys from a slot, or
+    # metadata that is one slot, take their order from the filled copy only.
+    ordered_alike = isinstance(shape, dict) and isinstance(shape.get("metadata"), dict) and not _token_in_keys(shape)
+    text = dump_ordered_exactly(shape) if ordered_alike else None
+    plan = None if text is None else _plan(text)
+    if len(_plans) >= _SHAPES_KEPT:
+        _plans.clear()  # a bound on memory; a build has a few hundred shapes
+    _plans[id(shape)] = (shape, plan)
+    return plan
+
+
+def _plan(text: str) -> _Plan | None:
+    """Cut the shape's YAML at its tokens; each token is a plain value, alone at the end of
+    its line, after `key: ` or after one or more `- `."""
+    parts: list[str | _Hole] = []
+    start = 0
+    for match in _TOKEN.finditer(text):
+        if text[match.end() : match.end() + 1] != "\n":
+            return None
+        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        slot = int(match.group(1))
+        if before.endswith(": "):
+            key = before.lstrip(" ")
+            while key.startswith("- "):  # the first key of a mapping that is a list item
+                key = key[2:]
+            parts += [text[start : match.start() - 1], _Hole(slot, True, len(before) - len(key))]
+        elif _ITEM_HEAD.fullmatch(before):
+            parts += [text[start : match.start()], _Hole(slot, False, len(before) - 2)]
+        else:
+            return None
+        start = match.end() + 1
+    parts.append(text[start:])
+    return tuple(parts)
+
+
+def _token_in_keys(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any((isinstance(key, str) and PREFIX in key) or _token_in_keys(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_token_in_keys(item) for item in node)
+    return False
 
 
 def _hashable(key: Any) -> bool:

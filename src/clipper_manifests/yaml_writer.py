@@ -60,33 +60,45 @@ class BlockWriter:
             raise Unsupported("not a non-empty mapping or sequence")
         return "".join(out)
 
+    def hole(self, value: Any, after_key: bool, indent: int) -> str:
+        """What the document writes for `value` after `key:` (at mapping `indent`) or after
+        `- ` (at sequence `indent`), up to the end of its last line; the same code writes
+        whole documents, so the text is the same as theirs."""
+        out: list[str] = []
+        (self._entry if after_key else self._item)("", value, indent, out)
+        return "".join(out)
+
     def _mapping(self, mapping: dict[Any, Any], indent: int, out: list[str], inline: bool) -> None:
         pad = " " * indent
         for key, value in mapping.items():
-            head = f"{'' if inline else pad}{self._key(key)}:"
+            self._entry(f"{'' if inline else pad}{self._key(key)}:", value, indent, out)
             inline = False
-            if isinstance(value, dict) and value:
-                out.append(head + "\n")
-                self._mapping(value, indent + 2, out, inline=False)
-            elif isinstance(value, list) and value:
-                out.append(head + "\n")
-                self._sequence(value, indent, out, inline=False)  # PyYAML does not indent lists in mappings
-            else:
-                out.append(f"{head} {self._value(value, indent)}\n")
+
+    def _entry(self, head: str, value: Any, indent: int, out: list[str]) -> None:
+        if isinstance(value, dict) and value:
+            out.append(head + "\n")
+            self._mapping(value, indent + 2, out, inline=False)
+        elif isinstance(value, list) and value:
+            out.append(head + "\n")
+            self._sequence(value, indent, out, inline=False)  # PyYAML does not indent lists in mappings
+        else:
+            out.append(f"{head} {self._value(value, indent)}\n")
 
     def _sequence(self, sequence: list[Any], indent: int, out: list[str], inline: bool) -> None:
         pad = " " * indent
         for item in sequence:
-            head = "- " if inline else pad + "- "
+            self._item("- " if inline else pad + "- ", item, indent, out)
             inline = False
-            if isinstance(item, dict) and item:
-                out.append(head)
-                self._mapping(item, indent + 2, out, inline=True)
-            elif isinstance(item, list) and item:
-                out.append(head)
-                self._sequence(item, indent + 2, out, inline=True)
-            else:
-                out.append(f"{head}{self._value(item, indent)}\n")
+
+    def _item(self, head: str, item: Any, indent: int, out: list[str]) -> None:
+        if isinstance(item, dict) and item:
+            out.append(head)
+            self._mapping(item, indent + 2, out, inline=True)
+        elif isinstance(item, list) and item:
+            out.append(head)
+            self._sequence(item, indent + 2, out, inline=True)
+        else:
+            out.append(f"{head}{self._value(item, indent)}\n")
 
     def _key(self, key: Any) -> str:
         if not isinstance(key, str):

@@ -279,6 +279,24 @@ def dump_document(document: Any) -> str:
 _dumped: dict[bytes, str] = {}
 
 
+def dump_ordered_exactly(document: dict[str, Any]) -> str | None:
+    """`dump_document(kubernetes_order(document))` when the block writer alone writes it (so
+    every scalar's text is `inline_text` of it), else None; not remembered."""
+    try:
+        return _WRITER.write(kubernetes_order(document))
+    except Unsupported:
+        return None
+
+
+def dump_hole(value: Any, after_key: bool, indent: int) -> str | None:
+    """How `dump_document` writes `value` after `key:` or `- ` at that depth (BlockWriter.hole),
+    or None where the whole document would need PyYAML."""
+    try:
+        return _WRITER.hole(value, after_key, indent)
+    except Unsupported:
+        return None
+
+
 def _dump(document: Any) -> str:
     try:
         return _WRITER.write(document)

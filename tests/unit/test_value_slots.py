@@ -13,7 +13,7 @@ from clipper_manifests import render
 from clipper_manifests.errors import TemplateError
 from clipper_manifests.render import render_template
 from clipper_manifests.value_slots import PREFIX
-from clipper_manifests.yamlio import YamlSyntaxError, load_documents
+from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_documents
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n"
 TEMPLATES = {
@@ -23,6 +23,14 @@ TEMPLATES = {
     "inside.yaml.j2": HEAD + "data:\n  url: https://{{ value | yaml }}/path\n  script: |\n    echo {{ value | yaml }}\n",
     "whole.yaml.j2": "{{ value | yaml }}\n",
     "captured.yaml.j2": "{%- set block -%}name = {{ value | yaml }}\n{%- endset -%}\n" + HEAD + "data:\n  conf: {{ block | yaml }}\n",
+    # A value in every place the writer can put one: after a key, as a list item, inside a
+    # list in a list, as the first key of a mapping in a list, deep down.
+    "places.yaml.j2": (
+        "kind: ConfigMap\napiVersion: v1\nmetadata:\n  labels: {{ value | yaml }}\n  name: probe\n"
+        "spec:\n  top: {{ value | yaml }}\n  list:\n  - {{ value | yaml }}\n  - - {{ value | yaml }}\n"
+        "  - name: {{ value | yaml }}\n    other: {{ value | yaml }}\n  deep:\n    deeper:\n    - x: {{ value | yaml }}\n"
+    ),
+    "metadata.yaml.j2": "apiVersion: v1\nkind: ConfigMap\nmetadata: {{ value | yaml }}\ndata: {{ value | yaml }}\n",
 }
 
 
@@ -64,6 +72,27 @@ def test_a_value_in_a_slot_reads_as_its_json_text_reads(templates: Path, value: 
         assert slotted == outcome(lambda name=name: with_values_in_text(templates, name, context))
 
 
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_the_yaml_written_from_the_shape_is_the_yaml_of_the_object(templates: Path, value: Any) -> None:
+    for name in ("places.yaml.j2", "node.yaml.j2", "captured.yaml.j2", "key.yaml.j2"):
+        rendered = outcome(lambda name=name: render_template(templates, name, {"value": value}))
+        for item in [] if rendered == "not valid YAML" else rendered:  # a list as a key, say
+            assert item.yaml() == dump_document(kubernetes_order(item.document))
+
+
+def test_the_shape_writes_values_in_every_place_but_keys_and_whole_metadata(templates: Path) -> None:
+    value = {"a": ["multi\nline\n", {"b": 1}], "c": "plain"}
+    [places] = render_template(templates, "places.yaml.j2", {"value": value})
+    assert places.written is not None
+    assert places.written == dump_document(kubernetes_order(places.document))
+    [key] = render_template(templates, "key.yaml.j2", {"value": "k"})
+    metadata = {"name": "probe", "labels": {"a": "b"}, "namespace": "n"}
+    [whole_metadata] = render_template(templates, "metadata.yaml.j2", {"value": metadata})
+    assert key.written is None and whole_metadata.written is None  # written from the object instead
+    assert whole_metadata.yaml().startswith("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n  namespace: n\n")
+
+
 @pytest.mark.parametrize("value", [1e20, float("inf"), 1.5, -0.0, 10, True, None, "yes", {"1": [2.5e-7]}])
 def test_numbers_read_as_yaml_reads_json(templates: Path, value: Any) -> None:
     [rendered] = render_template(templates, "node.yaml.j2", {"value": value})
@@ -91,7 +120,7 @@ def test_a_value_as_a_key(templates: Path) -> None:
 
 def test_no_slot_token_reaches_a_document(templates: Path) -> None:
     for name in TEMPLATES:
-        if name in ("two-keys.yaml.j2", "whole.yaml.j2"):
+        if name in ("two-keys.yaml.j2", "whole.yaml.j2", "metadata.yaml.j2"):
             continue
         for item in render_template(templates, name, {"value": "v"}):
             assert PREFIX not in repr(item.document)

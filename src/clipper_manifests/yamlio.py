@@ -290,11 +290,23 @@ def dump_ordered_exactly(document: dict[str, Any]) -> str | None:
 
 def dump_hole(value: Any, after_key: bool, indent: int) -> str | None:
     """How `dump_document` writes `value` after `key:` or `- ` at that depth (BlockWriter.hole),
-    or None where the whole document would need PyYAML."""
+    or None where the whole document would need PyYAML. Collections repeat across profiles
+    (resources, Helm values, alert rules): each distinct one is written once per place."""
     try:
-        return _WRITER.hole(value, after_key, indent)
+        if not isinstance(value, (dict, list)) or not value:
+            return _WRITER.hole(value, after_key, indent)
+        key = (pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), after_key, indent)
+        text = _holes.get(key)
+        if text is None:
+            if len(_holes) >= _MEMO_SIZE:
+                _holes.clear()
+            text = _holes[key] = _WRITER.hole(value, after_key, indent)
+        return text
     except Unsupported:
         return None
+
+
+_holes: dict[tuple[bytes, bool, int], str] = {}
 
 
 def _dump(document: Any) -> str:

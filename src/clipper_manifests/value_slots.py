@@ -25,7 +25,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.yamlio import dump_hole, dump_ordered_exactly
+from clipper_manifests.yamlio import clone, dump_hole, dump_ordered_exactly
 
 # A fresh nonce per process: no template or profile text can contain a token by accident.
 PREFIX = f"cmslot{secrets.token_hex(6)}n"
@@ -61,8 +61,25 @@ class Slots:
             return [self.expand(item) for item in value]
         return value
 
-    def fill(self, node: Any) -> Any:
+    def fill(self, shape: Any) -> Any:
         """A copy of a parsed shape with every slot holding its value."""
+        route = _route_of(shape)
+        if isinstance(route, str):  # _WALK_ALL
+            return self._fill_all(shape)
+        return clone(shape) if route is None else self._follow(shape, route)
+
+    def _follow(self, node: Any, route: _Route) -> Any:
+        # Only the branches that lead to a slot are walked; the rest is copied as it is.
+        if isinstance(route, int):
+            value = self._filled[route] = _read_json(self.texts[route])
+            return value
+        if isinstance(node, dict):
+            return {key: self._follow(item, route[key]) if key in route else clone(item) for key, item in node.items()}
+        return [self._follow(item, route[index]) if index in route else clone(item) for index, item in enumerate(node)]
+
+    def _fill_all(self, node: Any) -> Any:
+        """`fill` for a shape with a slot in a key or inside a longer text: every node is
+        looked at, keys are checked for what their values make of them."""
         if isinstance(node, str):
             if PREFIX not in node:
                 return node
@@ -75,15 +92,15 @@ class Slots:
         if isinstance(node, dict):
             filled = {}
             for key, item in node.items():
-                filled_key = self.fill(key)
+                filled_key = self._fill_all(key)
                 if not _hashable(filled_key):
                     raise NotAWholeNode(filled_key)
-                filled[filled_key] = self.fill(item)
+                filled[filled_key] = self._fill_all(item)
             if len(filled) != len(node):
                 raise NotAWholeNode("two keys are equal once filled")  # a duplicate key in the real text
             return filled
         if isinstance(node, list):
-            return [self.fill(item) for item in node]
+            return [self._fill_all(item) for item in node]
         return node
 
     def written(self, shape: Any) -> str | None:
@@ -104,6 +121,53 @@ class Slots:
         return "".join(parts)
 
 
+# The way from a shape to its slots: a slot's number where its token stands, else the keys
+# (or list positions) of the branches that hold slots; None where no slot is.
+_Route = int | dict[Any, "_Route"]
+_WALK_ALL = "walk all"  # a slot in a key or inside a longer text: no route, look at everything
+_SHAPES_KEPT = 1 << 12
+# id(shape) → (shape, its route); the shape is kept so that its id is not reused.
+_routes: dict[int, tuple[Any, _Route | str | None]] = {}
+
+
+def _route_of(shape: Any) -> _Route | str | None:
+    entry = _routes.get(id(shape))
+    if entry is not None and entry[0] is shape:
+        return entry[1]
+    try:
+        route: _Route | str | None = _route(shape)
+    except _NoRoute:
+        route = _WALK_ALL
+    if len(_routes) >= _SHAPES_KEPT:
+        _routes.clear()  # a bound on memory; a build has a few hundred shapes
+    _routes[id(shape)] = (shape, route)
+    return route
+
+
+class _NoRoute(Exception):
+    pass
+
+
+def _route(node: Any) -> _Route | None:
+    if isinstance(node, str):
+        if PREFIX not in node:
+            return None
+        match = _TOKEN.fullmatch(node)
+        if match is None:
+            raise _NoRoute
+        return int(match.group(1))
+    if isinstance(node, dict):
+        if any(isinstance(key, str) and PREFIX in key for key in node):
+            raise _NoRoute
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return None
+    branches = {key: route for key, item in items if (route := _route(item)) is not None}
+    return branches or None
+
+
 @dataclass(frozen=True)
 class _Hole:
     """Where a slot's value goes in the shape's YAML: after `key:` or after `- `, at a depth."""
@@ -114,7 +178,6 @@ class _Hole:
 
 
 _Plan = tuple[str | _Hole, ...]  # the shape's YAML: text, and holes where its tokens stood
-_SHAPES_KEPT = 1 << 12
 # id(shape) → (shape, its plan or None); the shape is kept so that its id is not reused.
 _plans: dict[int, tuple[Any, _Plan | None]] = {}
 _ITEM_HEAD = re.compile(r" *(?:- )+")

@@ -36,6 +36,7 @@ from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
+from clipper_manifests.write import OnDisk, compare_files
 from clipper_manifests.yamlio import dump_document, load_marked, location_of
 
 API_IMAGE, FRONTEND_IMAGE, MIGRATIONS_IMAGE = "clipper-api", "clipper-frontend", "clipper-migrations"
@@ -52,6 +53,8 @@ class ProfileBuild:
     problems: list[Problem] = field(default_factory=list)
     texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
     scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
+    on_disk: dict[str, OnDisk] | None = None  # `texts` against out/, from the worker (Builder.build compare=True)
+    secrets: frozenset[str] = frozenset()  # values of the profile's secret-marked fields: never printed
     objects_dropped: bool = False  # only files, problems and folder names are left (drop_objects)
 
     def layers_of(self, directory: str) -> list[Layer]:
@@ -66,6 +69,8 @@ class ProfileBuild:
         if self.overlay is not None:
             self.overlay = Layer(kind=self.overlay.kind, directory=self.overlay.directory)
         self.extras = [Layer(kind=layer.kind, directory=layer.directory) for layer in self.extras]
+        if self.merged is not None:  # the secret scanner's allowances still need their lines
+            self.merged = self.merged.reduced_to(("secrets", "scanner", "allow"))
         self.objects_dropped = True
 
     def built(self) -> dict[str, list[dict[str, Any]]]:
@@ -93,6 +98,10 @@ class Build:
     @property
     def ok(self) -> bool:
         return not any(problem.is_error for problem in self.problems)
+
+    def on_disk(self) -> dict[str, OnDisk]:
+        """The profiles' files already compared with out/ (by the workers that wrote them)."""
+        return {name: state for item in self.profiles.values() for name, state in (item.on_disk or {}).items()}
 
     def files(self) -> dict[str, str]:
         """Every output file of the selected profiles: relative path → text."""
@@ -158,26 +167,33 @@ class Builder:
         self._substitutable: dict[str, bool] = {}  # shared layer folder → holds `${` (_holds_substitution)
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
-    def build(self, names: list[str], keep_objects: bool = True) -> Build:
+    def build(self, names: list[str], keep_objects: bool = True, compare: bool = False) -> Build:
         """Build `names`; with keep_objects=False each profile keeps only its files, problems and
-        folder names (ProfileBuild.drop_objects): all that rendering and reporting need."""
+        folder names (ProfileBuild.drop_objects): all that rendering and reporting need. With
+        compare=True each profile's files are also compared with out/ (Build.on_disk), on the
+        core that made them: reading and hashing thousands of files is a render's largest step
+        after building."""
         with _without_cycle_collection():
-            return self._build(names, keep_objects)
+            return self._build(names, keep_objects, compare)
 
-    def _build(self, names: list[str], keep_objects: bool) -> Build:
-        profiles = parallel.build_all(names, functools.partial(self._build_serialised, keep_objects=keep_objects))
+    def _build(self, names: list[str], keep_objects: bool, compare: bool) -> Build:
+        build_one = functools.partial(self._build_serialised, keep_objects=keep_objects, compare=compare)
+        profiles = parallel.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
-        for item in profiles.values():
-            # No message may echo a value of a field the schema marks secret.
-            item.problems = redact_problems(item.problems, secret_values(item.merged))
         build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
         build.scanned = scan_build(build)
         return build
 
-    def _build_serialised(self, name: str, keep_objects: bool) -> ProfileBuild:
+    def _build_serialised(self, name: str, keep_objects: bool, compare: bool) -> ProfileBuild:
         item = self.build_profile(name)
+        # No message may echo a value of a field the schema marks secret.
+        item.secrets = frozenset(secret_values(item.merged))
+        item.problems = redact_problems(item.problems, item.secrets)
         # In a worker, so the parent neither serialises nor scans these files again.
-        item.scanned = scan_output(self.project.out, profile_texts(self.project, item))
+        texts = profile_texts(self.project, item)
+        item.scanned = scan_output(self.project.out, texts)
+        if compare:
+            item.on_disk = compare_files(self.project.out, texts)
         if not keep_objects:
             item.drop_objects()
         return item

@@ -126,14 +126,16 @@ def _listing(names: list[str], shown: int = 12) -> str:
     return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
-def _build(project: Project, names: list[str], report_format: str = "text", notes: bool = True, objects: bool = False) -> Any:
+def _build(
+    project: Project, names: list[str], report_format: str = "text", notes: bool = True, objects: bool = False, compare: bool = False
+) -> Any:
     from clipper_manifests.build import Builder
     from clipper_manifests.problems import Severity
     from clipper_manifests.report import REPORTERS, pick_format
 
     if project.notice:
         typer.echo(project.notice, err=True)
-    build = Builder(project).build(names, keep_objects=objects)  # reports and files need no object trees
+    build = Builder(project).build(names, keep_objects=objects, compare=compare)  # reports and files need no object trees
     # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)
@@ -164,9 +166,9 @@ def render(
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, profiles, all_profiles)
-        build = _build(project, names, notes=False)
+        build = _build(project, names, notes=False, compare=True)
         files = build.files()  # serialising every object is the costly part: once
-        plan = plan_tree(project.out, files, None if all_profiles else build.scope(), force=force)
+        plan = plan_tree(project.out, files, None if all_profiles else build.scope(), force=force, compared=build.on_disk())
         if check:
             if plan.changed or plan.conflicts:
                 typer.echo(redact(unified_diff(plan), build_secret_values(build)), nl=False)

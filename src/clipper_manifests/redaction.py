@@ -8,7 +8,7 @@ and client IDs), and a value pasted into such a field by mistake must not be ech
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from typing import TYPE_CHECKING, Any
 
 from clipper_manifests.problems import Problem
@@ -82,7 +82,7 @@ def redact(text: str, values: Iterable[str]) -> str:
     return text
 
 
-def redact_problems(problems: list[Problem], values: set[str]) -> list[Problem]:
+def redact_problems(problems: list[Problem], values: Set[str]) -> list[Problem]:
     if not values:
         return problems
     return [dataclasses.replace(p, message=redact(p.message, values), hint=redact(p.hint, values)) for p in problems]
@@ -90,4 +90,4 @@ def redact_problems(problems: list[Problem], values: set[str]) -> list[Problem]:
 
 def build_secret_values(build: Build) -> set[str]:
     """The secret-marked values of every profile in a build (for diffs of its output)."""
-    return {value for item in build.profiles.values() for value in secret_values(item.merged)}
+    return {value for item in build.profiles.values() for value in item.secrets}

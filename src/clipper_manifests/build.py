@@ -25,7 +25,7 @@ from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
 from clipper_manifests.redaction import redact_problems, secret_values
-from clipper_manifests.render import Rendered, render_template, template_names
+from clipper_manifests.render import Rendered, refresh_templates, render_template, template_names
 from clipper_manifests.scanner import Finding
 from clipper_manifests.sources import find_source
 from clipper_manifests.validate.crds import check_custom_resource
@@ -160,6 +160,7 @@ class Builder:
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        refresh_templates(project.templates)
         self.platform = context.load_platform(project.templates)
         self._components: dict[str, Layer] = {}
         self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem

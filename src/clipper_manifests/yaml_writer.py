@@ -26,6 +26,13 @@ _KEYWORDS = frozenset(
     spelling for word in ("yes", "no", "true", "false", "on", "off", "null") for spelling in (word, word.title(), word.upper())
 )
 _MAX_TEXT = 100_000  # far below the dumper's line width, so it never folds a long line
+# More text PyYAML writes plain: printable ASCII after the letter, not ending in a space or
+# `:`; `: ` and ` #` (a value or a comment would start there) are ruled out separately.
+_PLAIN_TEXT = re.compile(r"[A-Za-z](?:[ -~]*[!-9;-~])?")
+# Text PyYAML writes as the literal block _represent_str asks for: printable ASCII lines, the
+# first not indented (no indentation hint), not ending in a space (no line may, ruled out
+# separately); with at most one line break at the end (`|` or `|-`, never `|+`).
+_LITERAL_TEXT = re.compile(r"[!-~](?:[ -~\n]*[!-~\n])?")
 
 
 class Unsupported(Exception):
@@ -131,6 +138,9 @@ class BlockWriter:
     def _scalar_text(self, value: Any) -> tuple[str, tuple[str, ...]]:
         if isinstance(value, str) and len(value) > _MAX_TEXT:
             raise Unsupported("text long enough to be folded")
+        shortcut = _text_shortcut(value) if isinstance(value, str) else None
+        if shortcut is not None:
+            return shortcut
         text = self._dump_value([value])  # "- <scalar>\n", a block scalar's lines indented by 2
         if not text.startswith("- ") or not text.endswith("\n") or text.endswith("\n...\n"):
             raise Unsupported("a scalar that ends the document open")
@@ -143,3 +153,16 @@ class BlockWriter:
         if any(line and not line.startswith("  ") for line in rest):
             raise Unsupported("a block scalar indented unexpectedly")
         return first, tuple(line[2:] for line in rest)
+
+
+def _text_shortcut(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The text of ASCII names and of scripts and queries (most text a build writes for the
+    first time), as the dumper would write it; None: ask the dumper."""
+    if "\n" not in text:
+        plain = _PLAIN_TEXT.fullmatch(text) and ": " not in text and " #" not in text and text not in _KEYWORDS
+        return (text, ()) if plain else None
+    if not _LITERAL_TEXT.fullmatch(text) or " \n" in text or text.endswith("\n\n"):
+        return None
+    if text.endswith("\n"):
+        return "|", tuple(text[:-1].split("\n"))
+    return "|-", tuple(text.split("\n"))

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper_manifests.yaml_writer import BlockWriter, Unsupported
+from clipper_manifests.yaml_writer import BlockWriter, Unsupported, _text_shortcut
 from clipper_manifests.yamlio import _pyyaml_dump, dump_document, load_documents
 
 REPO = Path(__file__).resolve().parents[2]
@@ -72,3 +72,28 @@ def test_names_and_numbers_take_the_shortcut_and_keywords_are_quoted() -> None:
     assert WRITER.write({"name": "api-server", "port": 8080, "enabled": "yes", "note": "a b"}) == (
         "name: api-server\nport: 8080\nenabled: 'yes'\nnote: a b\n"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(list("aZ-#'\"|>!%@ ")), st.text(alphabet=st.sampled_from(list("ab:#-?&*!|>'\"%@` \n\n{}[],.09=AZ\t")), max_size=20))
+def test_text_written_without_asking_pyyaml_is_what_pyyaml_writes(first: str, rest: str) -> None:
+    text = first + rest
+    document = {"k": text, "l": [text, {"m": text}], "n": {"o": [text], "p": [[text]]}}
+    assert written(document) in (_pyyaml_dump(document), None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('absent(up{job="api", namespace="clipper"} == 1)', ('absent(up{job="api", namespace="clipper"} == 1)', ())),
+        ("sum by (namespace) (\n  rate(x[5m])\n)\n", ("|", ("sum by (namespace) (", "  rate(x[5m])", ")"))),
+        ("first line\n\nthird", ("|-", ("first line", "", "third"))),
+        ("key: value", None),  # a value would start at `: `
+        ("trailing space \nline", None),
+        ("kept\n\n", None),
+    ],
+)
+def test_names_queries_and_scripts_take_the_text_shortcut(text: str, expected: tuple[str, tuple[str, ...]] | None) -> None:
+    assert _text_shortcut(text) == expected
+    document = {"spec": {"expr": text}}
+    assert dump_document(document) == _pyyaml_dump(document)

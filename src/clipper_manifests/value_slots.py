@@ -114,7 +114,7 @@ class Slots:
             if isinstance(part, str):
                 parts.append(part)
                 continue
-            text = dump_hole(self._filled[part.slot], part.after_key, part.indent)
+            text = dump_hole(self._filled[part.slot], part.after_key, part.indent, self.texts[part.slot])
             if text is None:
                 return None
             parts.append(text)

@@ -71,6 +71,9 @@ class BlockWriter:
         """What the document writes for `value` after `key:` (at mapping `indent`) or after
         `- ` (at sequence `indent`), up to the end of its last line; the same code writes
         whole documents, so the text is the same as theirs."""
+        if not isinstance(value, (dict, list)) or not value:  # most holes: `_entry`'s or `_item`'s last branch
+            text = self._value(value, indent)
+            return f" {text}\n" if after_key else f"{text}\n"
         out: list[str] = []
         (self._entry if after_key else self._item)("", value, indent, out)
         return "".join(out)

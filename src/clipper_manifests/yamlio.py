@@ -288,14 +288,15 @@ def dump_ordered_exactly(document: dict[str, Any]) -> str | None:
         return None
 
 
-def dump_hole(value: Any, after_key: bool, indent: int) -> str | None:
+def dump_hole(value: Any, after_key: bool, indent: int, source: str) -> str | None:
     """How `dump_document` writes `value` after `key:` or `- ` at that depth (BlockWriter.hole),
-    or None where the whole document would need PyYAML. Collections repeat across profiles
-    (resources, Helm values, alert rules): each distinct one is written once per place."""
+    or None where the whole document would need PyYAML. `source` is the text `value` was read
+    from (its JSON): collections repeat across profiles (resources, Helm values, alert rules),
+    so each distinct one is written once per place."""
     try:
         if not isinstance(value, (dict, list)) or not value:
             return _WRITER.hole(value, after_key, indent)
-        key = (pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), after_key, indent)
+        key = (source, after_key, indent)
         text = _holes.get(key)
         if text is None:
             if len(_holes) >= _MEMO_SIZE:
@@ -306,7 +307,7 @@ def dump_hole(value: Any, after_key: bool, indent: int) -> str | None:
         return None
 
 
-_holes: dict[tuple[bytes, bool, int], str] = {}
+_holes: dict[tuple[str, bool, int], str] = {}
 
 
 def _dump(document: Any) -> str:

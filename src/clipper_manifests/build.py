@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import functools
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,13 +106,18 @@ class Build:
     def files(self) -> dict[str, str]:
         """Every output file of the selected profiles: relative path → text."""
         if self._files is None:
-            result = layer_files(self.base, "templates/base (shared by every profile)")
-            for provider, component in self.components.items():
-                result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
+            result = self.shared_files()
             for item in self.profiles.values():
                 result |= profile_texts(self.project, item)
             self._files = result
         return dict(self._files)
+
+    def shared_files(self) -> dict[str, str]:
+        """The files of base and of the components the profiles use."""
+        result = layer_files(self.base, "templates/base (shared by every profile)")
+        for provider, component in self.components.items():
+            result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
+        return result
 
     def scope(self) -> list[str]:
         """The output folders this build owns completely (what may be pruned)."""
@@ -125,6 +130,7 @@ class Build:
 def profile_texts(project: Project, item: ProfileBuild) -> dict[str, str]:
     """The files of one profile's folders; serialised once (in a parallel build, by the worker)."""
     if item.texts is None:
+        assert not item.objects_dropped, "this build kept no files (Builder.build keep_files=False)"
         item.texts = {}
         if item.overlay is not None and item.merged is not None:
             parents = [file.name for file in item.merged.files[:-1]]
@@ -168,24 +174,25 @@ class Builder:
         self._substitutable: dict[str, bool] = {}  # shared layer folder → holds `${` (_holds_substitution)
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
-    def build(self, names: list[str], keep_objects: bool = True, compare: bool = False) -> Build:
+    def build(self, names: list[str], keep_objects: bool = True, compare: bool = False, keep_files: bool = True) -> Build:
         """Build `names`; with keep_objects=False each profile keeps only its files, problems and
         folder names (ProfileBuild.drop_objects): all that rendering and reporting need. With
         compare=True each profile's files are also compared with out/ (Build.on_disk), on the
         core that made them: reading and hashing thousands of files is a render's largest step
-        after building."""
+        after building. keep_files=False (with keep_objects=False) keeps only problems, for a
+        build that writes nothing: the files are checked and scanned where they are made."""
+        build_one = functools.partial(self._build_serialised, keep_objects=keep_objects, compare=compare, keep_files=keep_files)
         with _without_cycle_collection():
-            return self._build(names, keep_objects, compare)
+            return self._build(names, build_one)
 
-    def _build(self, names: list[str], keep_objects: bool, compare: bool) -> Build:
-        build_one = functools.partial(self._build_serialised, keep_objects=keep_objects, compare=compare)
+    def _build(self, names: list[str], build_one: Callable[[str], ProfileBuild]) -> Build:
         profiles = parallel.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
         build.scanned = scan_build(build)
         return build
 
-    def _build_serialised(self, name: str, keep_objects: bool, compare: bool) -> ProfileBuild:
+    def _build_serialised(self, name: str, keep_objects: bool, compare: bool, keep_files: bool) -> ProfileBuild:
         item = self.build_profile(name)
         # No message may echo a value of a field the schema marks secret.
         item.secrets = frozenset(secret_values(item.merged))
@@ -197,6 +204,8 @@ class Builder:
             item.on_disk = compare_files(self.project.out, texts)
         if not keep_objects:
             item.drop_objects()
+            if not keep_files:
+                item.texts = None
         return item
 
     def component(self, provider: str) -> Layer:

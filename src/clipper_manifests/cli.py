@@ -127,7 +127,13 @@ def _listing(names: list[str], shown: int = 12) -> str:
 
 
 def _build(
-    project: Project, names: list[str], report_format: str = "text", notes: bool = True, objects: bool = False, compare: bool = False
+    project: Project,
+    names: list[str],
+    report_format: str = "text",
+    notes: bool = True,
+    objects: bool = False,
+    compare: bool = False,
+    files: bool = True,
 ) -> Any:
     from clipper_manifests.build import Builder
     from clipper_manifests.problems import Severity
@@ -135,7 +141,7 @@ def _build(
 
     if project.notice:
         typer.echo(project.notice, err=True)
-    build = Builder(project).build(names, keep_objects=objects, compare=compare)  # reports and files need no object trees
+    build = Builder(project).build(names, keep_objects=objects, compare=compare, keep_files=files)  # reports and files need no object trees
     # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)
@@ -210,7 +216,7 @@ def validate(
         if profiles_only:
             _report_profiles(project, names, report_format)
             return
-        build = _build(project, names, report_format)
+        build = _build(project, names, report_format, files=False)  # a report, nothing written
         if report_format in ("text", "auto") and sys.stderr is not None:
             typer.echo(f"{len(names)} profile(s) valid: {_listing(names)}", err=True)
         del build

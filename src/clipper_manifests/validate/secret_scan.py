@@ -47,14 +47,12 @@ def scan_build(build: Build) -> list[Problem]:
     findings: list[tuple[Finding, str | None]] = []  # with the output file's relative name
     for path in profile_files:
         findings += [(finding, None) for finding in scan_text(path, path.read_text(encoding="utf-8"))]
-    # Workers scanned each profile's own files already; only the rest (base, components) is left.
-    done: set[str] = set()
+    # Each profile's own files were scanned where they were made; base and components are left.
     output: list[tuple[Finding, str]] = []
     for item in build.profiles.values():
-        if item.scanned is not None and item.texts is not None:
-            output += item.scanned
-            done.update(item.texts)
-    output += scan_output(build.project.out, {name: text for name, text in build.files().items() if name not in done})
+        assert item.scanned is not None, "a profile's files are scanned where it is built (Builder._build_serialised)"
+        output += item.scanned
+    output += scan_output(build.project.out, build.shared_files())
     output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)
     findings += output
     scopes = {name: _scope(build, item) for name, item in build.profiles.items()}

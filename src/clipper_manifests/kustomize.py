@@ -14,6 +14,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
+from clipper_manifests.render import Rendered
 from clipper_manifests.yamlio import clone
 
 # Built-in list fields that strategic merge patches merge item by item (by this key)
@@ -60,20 +61,36 @@ def object_key(document: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def resolve(base: Layer, components: list[Layer], overlay: Layer) -> list[dict[str, Any]]:
-    objects = [clone(item.document) for item in base.resources]
-    objects += [clone(item.document) for item in overlay.resources]
+    objects: list[dict[str, Any]] = []
+    imaged: set[int] = set()  # ids of the objects the image transformer has to look through
+
+    def add(items: list[Rendered]) -> None:
+        for item in items:
+            objects.append(clone(item.document))
+            if _may_hold_images(item):
+                imaged.add(id(objects[-1]))
+
+    add(base.resources)
+    add(overlay.resources)
     for component in components:
-        objects += [clone(item.document) for item in component.resources]
-        _apply_patches(objects, component)
-    _apply_patches(objects, overlay)
+        add(component.resources)
+        _apply_patches(objects, component, imaged)
+    _apply_patches(objects, overlay, imaged)
     for document in objects:
         if overlay.namespace and document["kind"] not in CLUSTER_SCOPED:
             document["metadata"]["namespace"] = overlay.namespace
-        _set_images(document, overlay.images)
+        if id(document) in imaged:
+            _set_images(document, overlay.images)
     return objects
 
 
-def _apply_patches(objects: list[dict[str, Any]], layer: Layer) -> None:
+def _may_hold_images(item: Rendered) -> bool:
+    # The image transformer looks under every `containers` and `initContainers` key; the YAML
+    # of most objects (policies, rules, config) has neither, and is there to be searched.
+    return item.written is None or "ontainers:" in item.written
+
+
+def _apply_patches(objects: list[dict[str, Any]], layer: Layer, imaged: set[int]) -> None:
     for patch in layer.patches:
         target = _find_target(objects, patch.document)
         if target is None:
@@ -86,6 +103,8 @@ def _apply_patches(objects: list[dict[str, Any]], layer: Layer) -> None:
         body = {key: value for key, value in patch.document.items() if key not in ("apiVersion", "kind")}
         body["metadata"] = {key: value for key, value in body["metadata"].items() if key not in ("name", "namespace")}
         merge_patch(target, body, strategic=is_builtin(target))
+        if _may_hold_images(patch):
+            imaged.add(id(target))
 
 
 def _find_target(objects: list[dict[str, Any]], patch: dict[str, Any]) -> dict[str, Any] | None:

@@ -104,7 +104,8 @@ class Build:
         return {name: state for item in self.profiles.values() for name, state in (item.on_disk or {}).items()}
 
     def files(self) -> dict[str, str]:
-        """Every output file of the selected profiles: relative path → text."""
+        """Every output file of the selected profiles: relative path → text (of a build with
+        compare=True, only the profiles' files that differ from out/: see on_disk())."""
         if self._files is None:
             result = self.shared_files()
             for item in self.profiles.values():
@@ -179,7 +180,8 @@ class Builder:
         folder names (ProfileBuild.drop_objects): all that rendering and reporting need. With
         compare=True each profile's files are also compared with out/ (Build.on_disk), on the
         core that made them: reading and hashing thousands of files is a render's largest step
-        after building. keep_files=False (with keep_objects=False) keeps only problems, for a
+        after building; then each profile keeps the texts of only the files that differ from
+        out/, and Build.files() holds only those of its files. keep_files=False (with keep_objects=False) keeps only problems, for a
         build that writes nothing: the files are checked and scanned where they are made."""
         build_one = functools.partial(self._build_serialised, keep_objects=keep_objects, compare=compare, keep_files=keep_files)
         with _without_cycle_collection():
@@ -201,7 +203,9 @@ class Builder:
         texts = profile_texts(self.project, item)
         item.scanned = scan_output(self.project.out, texts)
         if compare:
+            # The files as out/ already holds them need not travel back: their digests will do.
             item.on_disk = compare_files(self.project.out, texts)
+            item.texts = {name: text for name, text in texts.items() if item.on_disk[name].current != item.on_disk[name].wanted}
         if not keep_objects:
             item.drop_objects()
             if not keep_files:

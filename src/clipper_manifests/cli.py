@@ -173,8 +173,8 @@ def render(
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, profiles, all_profiles)
         build = _build(project, names, notes=False, compare=True)
-        files = build.files()  # serialising every object is the costly part: once
-        plan = plan_tree(project.out, files, None if all_profiles else build.scope(), force=force, compared=build.on_disk())
+        scope = None if all_profiles else build.scope()
+        plan = plan_tree(project.out, build.files(), scope, force=force, compared=build.on_disk())
         if check:
             if plan.changed or plan.conflicts:
                 typer.echo(redact(unified_diff(plan), build_secret_values(build)), nl=False)
@@ -183,11 +183,11 @@ def render(
                 again = "--all" if all_profiles else " ".join(names)
                 typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {again}` and commit", err=True)
                 raise typer.Exit(EXIT_INVALID)
-            typer.echo(f"{project.display(project.out)} is up to date ({len(files)} files, {len(names)} profile(s))")
+            typer.echo(f"{project.display(project.out)} is up to date ({plan.wanted} files, {len(names)} profile(s))")
             return
         raise_on_conflicts(plan)
         apply_plan(plan)
-        counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {len(files) - len(plan.writes)} unchanged"
+        counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {plan.wanted - len(plan.writes)} unchanged"
         typer.echo(f"{project.display(project.out)}: {counts} ({_listing(names)})")
 
     _guarded(action)

@@ -43,8 +43,12 @@ def read_ownership(out: Path) -> dict[str, str]:
 
 
 def ownership_text(files: dict[str, str]) -> str:
-    document = {"generator": GENERATOR, "files": dict(sorted(files.items()))}
-    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+    """`json.dumps({"generator": …, "files": sorted files}, indent=2)` plus a line break, written
+    directly: with `indent`, json falls back to its pure-Python encoder, slow on a large tree."""
+    quote = json.encoder.encode_basestring_ascii  # what json.dumps writes for a string
+    entries = ",\n".join(f"    {quote(name)}: {quote(digest)}" for name, digest in sorted(files.items()))
+    body = f"{{\n{entries}\n  }}" if entries else "{}"
+    return f'{{\n  "generator": {quote(GENERATOR)},\n  "files": {body}\n}}\n'
 
 
 @dataclass

@@ -39,6 +39,8 @@ def to_yaml(value: Any) -> YamlScalar:
     # close it, start a comment, add a key or become a bool or a number by accident.
     if value is None or isinstance(value, (str, int, float)):
         return _scalar_to_yaml(value)  # the same names and numbers, over and over
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()  # "'dict object' has no attribute 'x'", not a JSON error
     return _json_to_yaml(value)
 
 
@@ -100,9 +102,25 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(path))
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `platform.api.name` on plain dicts, hundreds of times per profile: Jinja tries the
+        # attribute first, which raises for a key. A dict has no attribute of any other name,
+        # so for those the item is where Jinja ends up anyway.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment(templates: Path) -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

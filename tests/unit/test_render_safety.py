@@ -57,3 +57,14 @@ def test_compiled_templates_are_cached_between_runs(tmp_path: Path, monkeypatch:
     assert cache is not None and (tmp_path / "cache").is_dir()
     monkeypatch.setenv("CLIPPER_CACHE_DIR", "")
     assert _bytecode_cache() is None
+
+
+def test_dict_keys_and_dict_methods_read_as_jinja_reads_them(tmp_path: Path) -> None:
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ d.name | yaml }}\ndata:\n  keys: {{ d.keys() | list | yaml }}\n"
+    (tmp_path / "dict.yaml.j2").write_text(text, encoding="utf-8")
+    (tmp_path / "missing.yaml.j2").write_text(text.replace("d.name", "d.nothing"), encoding="utf-8")
+    [rendered] = render_template(tmp_path, "dict.yaml.j2", {"d": {"name": "probe", "keys": "a key named like a method"}})
+    assert rendered.document["metadata"]["name"] == "probe"
+    assert rendered.document["data"]["keys"] == ["name", "keys"]  # the method, as Jinja has it
+    with pytest.raises(TemplateError, match="has no attribute 'nothing'"):
+        render_template(tmp_path, "missing.yaml.j2", {"d": {"name": "probe"}})

@@ -48,6 +48,8 @@ SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("Sentry DSN with key", ("@",), re.compile(r"https://[0-9a-f]{32}(?::[0-9a-f]{32})?@[A-Za-z0-9.-]+/[0-9]+")),
     ("credentials in a URL", ("@",), re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@\"']+:[^\s:/@\"'$]{3,}@[A-Za-z0-9.-]+")),
 )
+# Any shape's literal: a line without one (nearly every line) skips the shapes at once.
+_ANY_NEEDLE = re.compile("|".join(re.escape(needle) for _, needles, _ in SHAPES for needle in needles))
 # Runs of characters random keys are made of; `=` only as padding.
 CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 SEPARATORS = re.compile(r"[-_.]")
@@ -163,7 +165,7 @@ def _line_findings(line: str) -> tuple[tuple[int, str, str, str], ...]:
     """(column, kind, fingerprint, preview) of every finding on one line, left to right."""
     found: list[tuple[int, str, str, str]] = []
     covered: list[tuple[int, int]] = []
-    for kind, needles, pattern in SHAPES:
+    for kind, needles, pattern in SHAPES if _ANY_NEEDLE.search(line) else ():
         if not any(needle in line for needle in needles):
             continue
         for match in pattern.finditer(line):

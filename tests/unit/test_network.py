@@ -4,6 +4,7 @@ secret wiring and its (absent) Kubernetes API access."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 from functools import cache
 from typing import Any
 
@@ -14,7 +15,7 @@ from clipper_manifests.context import load_platform
 from clipper_manifests.model import Profile
 from clipper_manifests.problems import Problem
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.reachability import Flow, Party, check_reachability, evaluate
+from clipper_manifests.validate.reachability import Flow, Party, _world_key, build_world, check_reachability, check_world, evaluate
 from clipper_manifests.validate.security import check_security
 from tests.conftest import REPO
 
@@ -187,3 +188,27 @@ def test_the_api_gets_no_kubernetes_api_access() -> None:
     found = [(p.rule, p.path) for p in security("prod-aws", [*documents, binding])]
     assert ("api-no-kubernetes-access", "subjects[0]") in found
     assert ("api-no-kubernetes-access", "automountServiceAccountToken") in found
+
+
+def _renamed_namespace(node: Any, old: str, new: str) -> Any:
+    if isinstance(node, dict):
+        return {key: _renamed_namespace(value, old, new) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_renamed_namespace(item, old, new) for item in node]
+    return new if node == old else node
+
+
+def test_the_same_policies_under_another_namespace_get_the_same_verdicts() -> None:
+    # Verdicts are remembered per world with the namespace written as a token (generated
+    # clusters differ mostly in their namespace): a renamed world is the same world.
+    profile, documents = resolved("prod-aws")
+    other = dataclasses.replace(profile, namespace="clipper-two")
+    moved = _renamed_namespace(documents, profile.namespace, "clipper-two")
+    policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+    moved_policies = [d for d in moved if d["kind"] == "NetworkPolicy"]
+    world, moved_world = build_world(profile, PLATFORM, documents), build_world(other, PLATFORM, moved)
+    assert _world_key(world, policies) == _world_key(moved_world, moved_policies)
+    assert check_world(moved_world, moved_policies) == []  # computed, not remembered
+    # ... while a broken copy under the new name is a different world, checked afresh.
+    broken = without(moved, "NetworkPolicy", "api-to-redis")
+    assert check_reachability(other, PLATFORM, broken)

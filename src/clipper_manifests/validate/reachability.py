@@ -17,6 +17,7 @@ to the network plugin).
 from __future__ import annotations
 
 import functools
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
@@ -375,4 +376,40 @@ def check_world(world: World, policies: list[Document]) -> list[Violation]:
 
 def check_reachability(profile: Profile, platform: dict[str, Any], documents: list[Document]) -> list[Violation]:
     policies = [document for document in documents if document["kind"] == "NetworkPolicy"]
-    return check_world(build_world(profile, platform, documents), policies)
+    world = build_world(profile, platform, documents)
+    key = _world_key(world, policies)
+    if key in _clean_worlds:
+        return []
+    violations = check_world(world, policies)
+    if not violations:
+        if len(_clean_worlds) >= 1 << 12:
+            _clean_worlds.clear()  # a bound on memory
+        _clean_worlds.add(key)
+    return violations
+
+
+# Worlds (as _world_key) in which every probe came out as required: many profiles differ only
+# in their namespace, and their clusters' policies then answer every probe the same way.
+_clean_worlds: set[bytes] = set()
+_NAMESPACE = "\x00the profile's namespace\x00"  # no Kubernetes name can be this
+
+
+def _world_key(world: World, policies: list[Document]) -> bytes:
+    """Everything the verdicts depend on, with the profile's namespace (compared only for
+    equality, like every other name here) written as one token: two worlds with the same key
+    are the same world under another namespace name, so they get the same verdicts."""
+    parties = [(p.name, p.namespace, p.labels, p.ip, p.ports, p.named_ports) for p in world.parties]
+    required = [(f.source.name, f.target.name, f.port, f.protocol) for f in world.required]
+    tolerated = sorted((f.source.name, f.target.name, f.port, f.protocol) for f in world.tolerated)
+    facts = _renamed((policies, parties, required, tolerated), world.namespace)
+    return pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _renamed(node: Any, namespace: str) -> Any:
+    if isinstance(node, str):
+        return _NAMESPACE if node == namespace else node
+    if isinstance(node, dict):
+        return {_renamed(key, namespace): _renamed(value, namespace) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_renamed(item, namespace) for item in node]
+    return node

@@ -111,3 +111,24 @@ def test_hand_edits_and_foreign_files_are_conflicts(tmp_path: Path) -> None:
 def test_the_ownership_manifest_is_what_json_writes(files: dict[str, str]) -> None:
     document = {"generator": GENERATOR, "files": dict(sorted(files.items()))}
     assert ownership_text(files) == json.dumps(document, indent=2) + "\n"
+
+
+@pytest.mark.parametrize("on_disk", ["a: 1\n", "a: 1\nb: 2\n", "a:", "", "a: 2\n"])
+def test_a_file_is_unchanged_only_when_every_byte_is_the_same(tmp_path: Path, on_disk: str) -> None:
+    out = tmp_path / "out"
+    apply_plan(plan_tree(out, {"base/a.yaml": "a: 1\n"}, None))
+    (out / "base" / "a.yaml").write_text(on_disk, encoding="utf-8")  # longer, shorter, empty, same size
+    plan = plan_tree(out, {"base/a.yaml": "a: 1\n"}, None)
+    same = on_disk == "a: 1\n"
+    assert (plan.writes == {}) is same
+    assert plan.conflicts == ([] if same else ["base/a.yaml: edited by hand since it was generated"])
+
+
+def test_a_folder_where_a_file_goes_is_a_conflict(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    apply_plan(plan_tree(out, {"base/a.yaml": "a: 1\n"}, None))
+    (out / "base" / "a.yaml").unlink()
+    (out / "base" / "a.yaml").mkdir()
+    plan = plan_tree(out, {"base/a.yaml": "a: 1\n"}, None)
+    assert plan.writes == {"base/a.yaml": "a: 1\n"}
+    assert plan.conflicts == ["base/a.yaml: edited by hand since it was generated"]

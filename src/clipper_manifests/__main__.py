@@ -1,3 +1,3 @@
-from clipper_manifests.cli import main
+from clipper_manifests.cli import run
 
-main()
+run()

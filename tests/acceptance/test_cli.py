@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import yaml
 from click.testing import Result
 
 from clipper_manifests import __version__
-from tests.conftest import RunCli, tree_text
+from tests.conftest import REPO, RunCli, tree_text
 
 Cli = Callable[..., Result]
 
@@ -502,3 +504,19 @@ def test_an_unknown_profile_is_a_usage_error_with_a_suggestion(project: Path, cl
     assert "error: unknown profile 'staging-gpc'" in result.stderr
     assert "did you mean 'staging-gcp'?" in result.stderr
     assert not (project / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stream", "text"),
+    [
+        (["list"], 0, "stdout", "prod-aws"),
+        (["render", "nope"], 2, "stderr", "error: unknown profile 'nope'"),
+        (["--no-such-option"], 2, "stderr", "No such option"),
+    ],
+)
+def test_the_installed_command_exits_with_the_code_and_output_of_the_cli(args: list[str], code: int, stream: str, text: str) -> None:
+    # `python -m clipper_manifests` is what the `clipper-manifests` script runs (cli.run): it
+    # leaves without tearing the interpreter down, so it must flush what it printed first.
+    result = subprocess.run([sys.executable, "-m", "clipper_manifests", *args], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == code
+    assert text in getattr(result, stream)

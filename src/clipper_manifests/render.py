@@ -15,7 +15,8 @@ from typing import Any
 import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.value_slots import PREFIX, NotAWholeNode, Slots
+from clipper_manifests.slot_tokens import PREFIX
+from clipper_manifests.value_slots import NotAWholeNode, Slots
 from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_rendered, parse_shared
 
 TEMPLATE_SUFFIX = ".yaml.j2"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from clipper_manifests import render
 from clipper_manifests.errors import TemplateError
 from clipper_manifests.render import render_template
-from clipper_manifests.value_slots import PREFIX
+from clipper_manifests.slot_tokens import PREFIX
 from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_documents
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n"

@@ -1,0 +1,97 @@
+"""The output YAML of a filled shape, from the shape's YAML (value_slots).
+
+A shape's YAML is written once, with its slot tokens where the values go; each render then
+writes its values into those holes with the same code that writes whole documents
+(yaml_writer), so the text is exactly the filled copy's YAML. A token in a key (keys decide
+the order of the output) or metadata that is one slot (its keys are ordered too) make the
+copy be written whole instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from clipper_manifests.slot_tokens import TOKEN, in_keys
+from clipper_manifests.yamlio import dump_hole, dump_ordered_exactly
+
+T = TypeVar("T")
+SHAPES_KEPT = 1 << 12  # a bound on memory; a build has a few hundred shapes
+
+
+def remembered(memo: dict[int, tuple[Any, T]], shape: Any, compute: Callable[[Any], T]) -> T:
+    """`compute(shape)`, once per shape: parsed shapes are shared (yamlio.parse_shared), so
+    their ids key the memo, and each is kept with its answer so that its id is not reused."""
+    entry = memo.get(id(shape))
+    if entry is not None and entry[0] is shape:
+        return entry[1]
+    if len(memo) >= SHAPES_KEPT:
+        memo.clear()
+    answer = memo[id(shape)] = (shape, compute(shape))
+    return answer[1]
+
+
+def write_filled(shape: Any, filled: dict[int, Any], texts: list[str]) -> str | None:
+    """The YAML of `shape` with slot i holding `filled[i]` (read from the JSON `texts[i]`);
+    None when only writing the filled copy itself gives the exact text."""
+    plan = remembered(_plans, shape, _plan_of)
+    if plan is None:
+        return None
+    parts: list[str] = []
+    for part in plan:
+        if isinstance(part, str):
+            parts.append(part)
+            continue
+        text = dump_hole(filled[part.slot], part.after_key, part.indent, texts[part.slot])
+        if text is None:
+            return None
+        parts.append(text)
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """Where a slot's value goes in the shape's YAML: after `key:` or after `- `, at a depth."""
+
+    slot: int
+    after_key: bool
+    indent: int  # of the mapping that holds the key, or of the sequence that holds the item
+
+
+_Plan = tuple[str | _Hole, ...]  # the shape's YAML: text, and holes where its tokens stood
+_plans: dict[int, tuple[Any, _Plan | None]] = {}  # id(shape) → (shape, its plan)
+_ITEM_HEAD = re.compile(r" *(?:- )+")
+
+
+def _plan_of(shape: Any) -> _Plan | None:
+    # The output orders the keys of the object and of its metadata: keys from a slot, or
+    # metadata that is one slot, take their order from the filled copy only.
+    ordered_alike = isinstance(shape, dict) and isinstance(shape.get("metadata"), dict) and not in_keys(shape)
+    text = dump_ordered_exactly(shape) if ordered_alike else None
+    return None if text is None else _plan(text)
+
+
+def _plan(text: str) -> _Plan | None:
+    """Cut the shape's YAML at its tokens; each token is a plain value, alone at the end of
+    its line, after `key: ` or after one or more `- `."""
+    parts: list[str | _Hole] = []
+    start = 0
+    for match in TOKEN.finditer(text):
+        if text[match.end() : match.end() + 1] != "\n":
+            return None
+        before = text[text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        slot = int(match.group(1))
+        if before.endswith(": "):
+            key = before.lstrip(" ")
+            while key.startswith("- "):  # the first key of a mapping that is a list item
+                key = key[2:]
+            parts += [text[start : match.start() - 1], _Hole(slot, True, len(before) - len(key))]
+        elif _ITEM_HEAD.fullmatch(before):
+            parts += [text[start : match.start()], _Hole(slot, False, len(before) - 2)]
+        else:
+            return None
+        start = match.end() + 1
+    parts.append(text[start:])
+    return tuple(parts)

@@ -13,7 +13,7 @@ What it measures (every command runs as a subprocess, as a user or CI would run 
      write the same files on this disk (the floor under it; on this machine's disk that
      floor alone ranges from 1 s to over 15 s, so it is reported, not judged);
   4. start-up of `--help` and `list`.
-Every scale sample starts after `sync`, on a disk with nothing left to write.
+Every sample starts after `sync`, on a disk with nothing left to write.
 
 This is a measurement, not a test: it exits 0 even when a target is missed, and non-zero
 only when a command fails (1, with the command's output) or cannot be set up (2).
@@ -88,12 +88,21 @@ def run(cmd: Sequence[str], cwd: Path) -> None:
         raise CommandFailed(cmd, proc)
 
 
+def settle_disk() -> None:
+    """Wait until the kernel has written out what earlier samples left in memory: rendering
+    into an empty folder leaves some 100 MB of new files to flush on this slow disk, and a
+    sample taken meanwhile would time that backlog along with the command."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
 def time_commands(commands: Sequence[Sequence[str]], cwd: Path, repeat: int, before: Callable[[], None] | None = None) -> Timing:
     """Wall time of running `commands` one after another; one sample per repetition."""
     samples: list[float] = []
     for index in range(WARMUP + repeat):
         if before is not None:
             before()  # outside the timed region: resetting state is not what we measure
+        settle_disk()
         start = time.perf_counter()
         for cmd in commands:
             run(cmd, cwd)
@@ -101,14 +110,6 @@ def time_commands(commands: Sequence[Sequence[str]], cwd: Path, repeat: int, bef
         if index >= WARMUP:
             samples.append(elapsed)
     return Timing(tuple(samples))
-
-
-def settle_disk() -> None:
-    """Wait until the kernel has written out what earlier samples left in memory: rendering
-    into an empty folder leaves some 100 MB of new files to flush on this slow disk, and a
-    sample taken meanwhile would time that backlog along with the command."""
-    if hasattr(os, "sync"):
-        os.sync()
 
 
 def time_writes(source: Path, target: Path, repeat: int) -> Timing:
@@ -247,7 +248,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         total = make_scale_project(tmp, args.profiles)
         out = tmp / "out"
         progress(quiet, f"scale: validate --all over {total} profiles x{repeat}")
-        scale_validate = time_commands([[*cli, "validate", "--all", "--root", str(tmp)]], tmp, repeat, before=settle_disk)
+        scale_validate = time_commands([[*cli, "validate", "--all", "--root", str(tmp)]], tmp, repeat)
         progress(quiet, f"scale: render --all over {total} profiles x{repeat}")
         # Start every sample from an empty out/: a second render into an up-to-date tree
         # would measure the no-change path instead of writing the whole tree.
@@ -255,7 +256,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             [[*cli, "render", "--all", "--root", str(tmp), "--out", str(out)]],
             tmp,
             repeat,
-            before=lambda: (shutil.rmtree(out, ignore_errors=True), settle_disk()),
+            before=lambda: shutil.rmtree(out, ignore_errors=True),
         )
         written = sum(1 for p in out.rglob("*") if p.is_file())
         progress(quiet, f"scale: render --all after one profile changed x{repeat}")
@@ -264,7 +265,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             [[*cli, "render", "--all", "--root", str(tmp), "--out", str(out)]],
             tmp,
             repeat,
-            before=lambda: (change_one_profile(tmp), settle_disk()),
+            before=lambda: change_one_profile(tmp),
         )
         progress(quiet, f"scale: plain file writes of the same {written} files x{repeat}")
         floor = time_writes(out, tmp / "floor", repeat)

@@ -87,8 +87,8 @@ def compare_files(out: Path, files: dict[str, str]) -> dict[str, OnDisk]:
     folders: dict[str, bool] = {}  # whether a folder exists: a new tree costs one check per folder, not a failed open per file
     compared = {}
     for name, text in files.items():
-        path = os.path.join(root, name)
-        folder = os.path.dirname(path)
+        path = f"{root}/{name}"  # names are relative, "/"-separated: what os.path.join would make
+        folder = path.rpartition("/")[0]
         if folder not in folders:
             folders[folder] = os.path.isdir(folder)
         wanted = text.encode("utf-8")

@@ -176,13 +176,15 @@ class Builder:
         self.base = self._shared_layer("base", layout.BASE_DIR, "base", None)
 
     def build(self, names: list[str], keep_objects: bool = True, compare: bool = False, keep_files: bool = True) -> Build:
-        """Build `names`; with keep_objects=False each profile keeps only its files, problems and
-        folder names (ProfileBuild.drop_objects): all that rendering and reporting need. With
-        compare=True each profile's files are also compared with out/ (Build.on_disk), on the
-        core that made them: reading and hashing thousands of files is a render's largest step
-        after building; then each profile keeps the texts of only the files that differ from
-        out/, and Build.files() holds only those of its files. keep_files=False (with keep_objects=False) keeps only problems, for a
-        build that writes nothing: the files are checked and scanned where they are made."""
+        """Build `names`.
+
+        keep_objects=False: each profile keeps only its files, problems and folder names
+        (ProfileBuild.drop_objects), all that rendering and reporting need.
+        compare=True: each profile's files are also compared with out/ (Build.on_disk) on the
+        core that made them, since reading and hashing thousands of files is a render's largest
+        step after building; a profile then keeps the texts of only the files that differ.
+        keep_files=False (with keep_objects=False): only problems are kept, for a build that
+        writes nothing; the files were checked and scanned where they were made."""
         build_one = functools.partial(self._build_serialised, keep_objects=keep_objects, compare=compare, keep_files=keep_files)
         with _without_cycle_collection():
             return self._build(names, build_one)

@@ -120,11 +120,10 @@ def _select(project: Project, names: list[str] | None, everything: bool) -> list
     return list(dict.fromkeys(names))
 
 
-def _listing(names: list[str], shown: int = 12) -> str:
-    """Profile names for a summary line; a long run names the first few and counts the rest."""
-    if len(names) <= shown:
-        return ", ".join(names)
-    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
+def _listing(names: list[str]) -> str:
+    from clipper_manifests.report import listing  # imported by every command that reports
+
+    return listing(names, 12)
 
 
 def _build(

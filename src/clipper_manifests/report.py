@@ -41,9 +41,11 @@ def distinct(problems: list[Problem]) -> list[tuple[Problem, list[str]]]:
     return [(problem, [name for name in profiles if name]) for problem, profiles in found.items()]
 
 
-def _profiles(names: list[str], shown: int = 6) -> str:
-    listed = ", ".join(names[:shown])
-    return f"{listed} and {len(names) - shown} more" if len(names) > shown else listed
+def listing(names: list[str], shown: int) -> str:
+    """Profile names for one line; a long run names the first few and counts the rest."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more"
 
 
 def text_report(problems: list[Problem], root: Path) -> str:
@@ -57,7 +59,7 @@ def text_report(problems: list[Problem], root: Path) -> str:
         if problem.template or problem.profile_key:
             lines.append(f"  from: {origin(problem, root)}")
         if len(profiles) > 1:
-            lines.append(f"  in {len(profiles)} profiles: {_profiles(profiles)}")
+            lines.append(f"  in {len(profiles)} profiles: {listing(profiles, 6)}")
     errors = sum(problem.is_error for problem, _ in shown)
     warnings = sum(problem.severity is Severity.WARNING for problem, _ in shown)
     if problems:

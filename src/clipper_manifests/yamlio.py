@@ -11,7 +11,7 @@ import functools
 import io
 import pickle
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -267,21 +267,24 @@ def dump_document(document: Any) -> str:
     """Block-style YAML (see `_dump`). Objects repeat across profiles, so each distinct one is
     written once per process: pickle's bytes are the key because they tell apart what equality
     would merge (1 and True and 1.0, "1" and 1) and cost a tenth of writing YAML."""
-    key = pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL)
-    text = _dumped.get(key)
-    if text is None:
-        if len(_dumped) >= _MEMO_SIZE:
-            _dumped.clear()  # a bound on memory; one build holds far fewer distinct objects
-        text = _dumped[key] = _dump(document)
-    return text
+    return _remembered(_dumped, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), lambda: _dump(document))
 
 
 _dumped: dict[bytes, str] = {}
 
 
+def _remembered(memo: dict[Any, str], key: Any, write: Callable[[], str]) -> str:
+    text = memo.get(key)
+    if text is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()  # a bound on memory; one build holds far fewer distinct texts
+        text = memo[key] = write()
+    return text
+
+
 def dump_ordered_exactly(document: dict[str, Any]) -> str | None:
     """`dump_document(kubernetes_order(document))` when the block writer alone writes it (so
-    every scalar's text is `inline_text` of it), else None; not remembered."""
+    every value's text is what `dump_hole` writes for it), else None; not remembered."""
     try:
         return _WRITER.write(kubernetes_order(document))
     except Unsupported:
@@ -296,13 +299,7 @@ def dump_hole(value: Any, after_key: bool, indent: int, source: str) -> str | No
     try:
         if not isinstance(value, (dict, list)) or not value:
             return _WRITER.hole(value, after_key, indent)
-        key = (source, after_key, indent)
-        text = _holes.get(key)
-        if text is None:
-            if len(_holes) >= _MEMO_SIZE:
-                _holes.clear()
-            text = _holes[key] = _WRITER.hole(value, after_key, indent)
-        return text
+        return _remembered(_holes, (source, after_key, indent), lambda: _WRITER.hole(value, after_key, indent))
     except Unsupported:
         return None
 

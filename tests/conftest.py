@@ -1,10 +1,17 @@
-"""Shared fixtures: the real repository, throw-away copies of it, the CLI, and real kubectl."""
+"""Shared fixtures: the real repository, throw-away copies of it, the CLI, and real kubectl.
+
+Tests stay inside the repository: the one exception is `../shared` (the fuller CRD catalog and
+the real upstream charts), which only tests marked `@pytest.mark.shared("<folder>")` read; they
+skip, with the folder they need, where it is absent (a user's clone), and CI runs them.
+"""
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +23,39 @@ from clipper_manifests.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# The fuller upstream catalog, for the tests marked shared("crd-schemas"); every other test uses
+# the schemas the package ships.
 CRD_SCHEMAS = Path(os.environ.get("CLIPPER_CRD_SCHEMAS", SHARED / "crd-schemas"))
+PACKAGE_CRD_SCHEMAS = REPO / "src" / "clipper_manifests" / "schemas" / "crds"  # the same files, the ones the package ships
+os.environ.pop("CLIPPER_CRD_SCHEMAS", None)  # the option would override the package's schemas
+
+
+def _scratch_home() -> Path:
+    """Caches the tools write (compiled templates, helm's repository cache) go to a folder
+    that lives as long as the test run, never into the user's home."""
+    folder = Path(tempfile.mkdtemp(prefix="clipper-tests-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+_SCRATCH = _scratch_home()
+os.environ["CLIPPER_CACHE_DIR"] = str(_SCRATCH / "clipper-manifests")
+for _variable in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"):
+    os.environ[_variable] = str(_SCRATCH / _variable.lower())
 # Secret rotation ages are counted to this date in tests, whatever the clock says (the shipped
 # profiles' rotation dates are real and age; CI's `render --all --check` uses the real date).
 TODAY = "2026-11-25"
 os.environ["CLIPPER_TODAY"] = TODAY
 
 RunCli = Callable[..., Result]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker in item.iter_markers("shared"):
+            folder = SHARED / str(marker.args[0])
+            if not folder.is_dir():
+                item.add_marker(pytest.mark.skip(reason=f"needs {folder} (absent here; CI has it)"))
 
 
 @pytest.fixture

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests import context, flux, kustomize, layout, parallel
+from clipper_manifests.catalog import rule_ids
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.model import Profile, from_data
 from clipper_manifests.problems import Problem, json_path
+from clipper_manifests.profile_check import profile_rule_problems
 from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
@@ -31,9 +33,7 @@ from clipper_manifests.sources import find_source
 from clipper_manifests.validate.crds import check_custom_resource
 from clipper_manifests.validate.exceptions import Suppressions
 from clipper_manifests.validate.kubernetes import check_builtin
-from clipper_manifests.validate.policy import POLICY_RULES, Objects, check_policy
-from clipper_manifests.validate.rules import check_rules
-from clipper_manifests.validate.secret_rules import check_secret_rules
+from clipper_manifests.validate.policy import Objects, check_policy
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
 from clipper_manifests.write import OnDisk, compare_files
@@ -51,6 +51,7 @@ class ProfileBuild:
     extras: list[Layer] = field(default_factory=list)  # infrastructure and Flux entry folders
     resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
     problems: list[Problem] = field(default_factory=list)
+    suppressions: Suppressions | None = None  # the profile's policy.exceptions, shared by every stage
     texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
     scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
     on_disk: dict[str, OnDisk] | None = None  # `texts` against out/, from the worker (Builder.build compare=True)
@@ -251,8 +252,8 @@ class Builder:
             return item  # the typed profile and everything after it need a valid profile
         profile = from_data(Profile, {**item.merged.data, "name": name})
         item.profile = profile
-        item.problems += check_rules(profile, item.merged)
-        item.problems += check_secret_rules(profile, item.merged, self.platform)
+        item.suppressions = Suppressions(profile.policy.exceptions)
+        item.problems += profile_rule_problems(profile, item.merged, self.platform, item.suppressions)
         values = context.overlay_context(profile, self.platform)
         overlay = Layer(
             kind="overlay",
@@ -309,13 +310,14 @@ class Builder:
         images = frozenset(image.reference for image in chosen if image is not None)
         everything = [d for documents in item.built().values() for d in documents]
         objects = Objects(everything, item.profile.kubernetes_version, item.profile.is_production, images)
-        suppressions = Suppressions(item.profile.policy.exceptions)
+        suppressions = item.suppressions
+        assert suppressions is not None
 
         def locate(problem: Problem, document: dict[str, Any]) -> Problem:
             return self._locate(problem, document, sources[id(document)], item.name)
 
         problems = check_policy(objects, locate, item.name, suppressions)
-        return problems + suppressions.unused(item.merged, [rule.id for rule in POLICY_RULES])
+        return problems + suppressions.unused(item.merged, rule_ids())
 
     def _check_delivery(self, item: ProfileBuild) -> list[Problem]:
         """Flux objects of the profile against the folders the tool generates for it."""

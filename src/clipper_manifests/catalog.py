@@ -69,7 +69,7 @@ CHECKS = (
         "crd-schema",
         "error",
         "check",
-        "Every custom resource matches its schema in the CRD catalog (or the built-in one), strictly.",
+        "Every custom resource matches its upstream CRD schema (the package's copy, or --crd-schemas), strictly.",
         "fix or remove the field named",
     ),
     RuleInfo(
@@ -134,6 +134,15 @@ def all_rules() -> list[RuleInfo]:
     policy += [r for r in SECURITY_RULES if r.scope == "policy"]
     checks = [*CHECKS, *(r for r in SECURITY_RULES if r.scope == "check")]
     return [*sorted(profile, key=lambda r: r.id), *sorted(policy, key=lambda r: r.id), *checks]
+
+
+def rule_ids() -> frozenset[str]:
+    """The id of every rule `all_rules` lists, without reading their sources (cheap)."""
+    from clipper_manifests.validate.policy import POLICY_RULES
+    from clipper_manifests.validate.rules import RULES
+    from clipper_manifests.validate.security_rules import SECURITY_RULES
+
+    return frozenset(rule.id for group in (RULES, POLICY_RULES, SECURITY_RULES, CHECKS) for rule in group)
 
 
 def find_rule(rule_id: str, rules: list[RuleInfo]) -> RuleInfo | None:

@@ -50,7 +50,8 @@ CrdOpt = Annotated[
     typer.Option(
         "--crd-schemas",
         envvar="CLIPPER_CRD_SCHEMAS",
-        help="CRD schema catalog (<group>/<kind>_<version>.json) for custom resources; default: the built-in schemas.",
+        help="CRD schema catalog (<group>/<kind>_<version>.json) for custom resources; default: crdSchemas in "
+        "clipper-manifests.yaml, else the upstream schemas shipped in the package (one per kind the tool emits).",
         show_default=False,
     ),
 ]

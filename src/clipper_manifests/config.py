@@ -1,10 +1,10 @@
 """The project config file: settings a team shares, in `clipper-manifests.yaml` beside profiles/.
 
-    crdSchemas: ../shared/crd-schemas     # CRD schema catalog, relative to this file
+    crdSchemas: ../crd-catalog            # CRD schema catalog, relative to this file
     allowUnknownKinds: [Widget.example.com, Gadget.example.com/v1alpha1]
 
 Both keys are optional. The catalog comes from `--crd-schemas`, else CLIPPER_CRD_SCHEMAS, else
-this file, else the package's built-in schemas. An allowed-unknown kind (`Kind.group`, or
+this file, else the upstream schemas the package ships (schemas/crds). An allowed-unknown kind (`Kind.group`, or
 `Kind.group/version` for one version) may be emitted without a schema in the catalog.
 """
 

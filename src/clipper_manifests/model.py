@@ -488,11 +488,12 @@ class DisasterRecovery:
 
 @dataclass(frozen=True)
 class PolicyException:
-    """Silences one policy rule for one rendered object (`Kind/name`), for a stated reason."""
+    """Silences one rule for one rendered object (`Kind/name`) or one profile key, for a stated reason."""
 
     rule: str
-    object: str
     reason: str
+    object: str | None = None  # rules on rendered objects
+    key: str | None = None  # rules on the profile: the key path their finding names
 
 
 @dataclass(frozen=True)

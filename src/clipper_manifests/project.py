@@ -72,11 +72,11 @@ def find_project(
     config = load_config(root)
     catalog, notice = (crd_schemas.resolve(), "") if crd_schemas else (config.crd_schemas, "")
     if crd_schemas is None and config.crd_schemas is not None and not config.crd_schemas.is_dir():
-        # A shared setting may name a folder this machine lacks (a fresh clone without shared/):
-        # fall back to the built-in schemas and say so. An explicit --crd-schemas must exist.
+        # A shared setting may name a folder this machine lacks: fall back to the schemas the
+        # package ships and say so. An explicit --crd-schemas must exist.
         catalog = None
         where = config.crd_schemas_at.render(Path.cwd()) + ": " if config.crd_schemas_at else ""
-        fallback = "custom resources are checked against the built-in schemas"
+        fallback = "custom resources are checked against the upstream schemas the package ships"
         notice = f"{where}warning: crdSchemas {config.crd_schemas} is not a folder here; {fallback}"
     return Project(
         root=root,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.slot_tokens import PREFIX
+from clipper_manifests.template_cache import template_cache
 from clipper_manifests.value_slots import NotAWholeNode, Slots
 from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_rendered, parse_shared
 
@@ -88,21 +88,6 @@ class Rendered:
         return self.written if self.written is not None else dump_document(kubernetes_order(self.document))
 
 
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept between runs (compiling is a third of a small render); entries
-    are keyed by the template's source checksum, so an edited template is compiled again.
-    CLIPPER_CACHE_DIR= (empty) turns it off."""
-    folder = os.environ.get("CLIPPER_CACHE_DIR")
-    if folder == "":
-        return None
-    path = Path(folder) if folder else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clipper-manifests" / "jinja"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None  # no writable cache: compile every time, as before
-    return jinja2.FileSystemBytecodeCache(str(path))
-
-
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
@@ -129,7 +114,7 @@ def environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
         finalize=_finalize,
-        bytecode_cache=_bytecode_cache(),
+        bytecode_cache=template_cache(),
         cache_size=-1,  # every template stays compiled (Jinja's default keeps 400)
         auto_reload=False,  # checked once per build instead (refresh_templates)
     )

@@ -13,7 +13,7 @@ from clipper_manifests.build import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.crds import check_custom_resource
 from clipper_manifests.validate.kubernetes import check_builtin
-from tests.conftest import CRD_SCHEMAS, REPO
+from tests.conftest import REPO
 
 PROFILES = find_project(REPO, None).profile_names()
 DATA_KINDS = {"Cluster", "ObjectStore", "ScheduledBackup", "RedisCluster", "Certificate", "Issuer"}
@@ -21,7 +21,7 @@ DATA_KINDS = {"Cluster", "ObjectStore", "ScheduledBackup", "RedisCluster", "Cert
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, dict[str, list[dict[str, Any]]]]:
-    build = Builder(find_project(REPO, None, crd_schemas=CRD_SCHEMAS)).build(PROFILES)
+    build = Builder(find_project(REPO, None)).build(PROFILES)
     errors = [(p.profile, p.rule, p.message) for p in build.problems if p.is_error]
     assert errors == []
     return {name: item.built() for name, item in build.profiles.items()}
@@ -54,7 +54,7 @@ def test_data_tier_custom_resources_are_emitted_and_pass_upstream_schemas(built:
     emitted = [d for name in PROFILES for d in objects(built, name) if d["kind"] in DATA_KINDS]
     assert {d["kind"] for d in emitted} == DATA_KINDS
     for document in emitted:
-        assert check_custom_resource(document, CRD_SCHEMAS) == [], document["kind"]
+        assert check_custom_resource(document, None) == [], document["kind"]
 
 
 @pytest.mark.parametrize(
@@ -68,13 +68,12 @@ def test_data_tier_custom_resources_are_emitted_and_pass_upstream_schemas(built:
         ("Issuer", "opensearch-ca"),
     ],
 )
-def test_a_misspelt_field_fails_with_both_catalogs(built: dict[str, dict[str, list[dict[str, Any]]]], kind: str, name: str) -> None:
+def test_a_misspelt_field_fails_the_upstream_schema(built: dict[str, dict[str, list[dict[str, Any]]]], kind: str, name: str) -> None:
     document = copy.deepcopy(find(built, "staging-aws", kind, name))
     document["spec"]["misspeltField"] = True
-    for catalog in (CRD_SCHEMAS, None):
-        problems = check_custom_resource(document, catalog)
-        assert problems and {p.rule for p in problems} == {"crd-schema"}, catalog
-        assert any("misspeltField" in p.message for p in problems), catalog
+    problems = check_custom_resource(document, None)
+    assert problems and {p.rule for p in problems} == {"crd-schema"}
+    assert any("misspeltField" in p.message for p in problems)
 
 
 def test_postgres_in_cluster(built: dict[str, dict[str, list[dict[str, Any]]]]) -> None:

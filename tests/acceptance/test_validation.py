@@ -20,7 +20,7 @@ from clipper_manifests.profile_schema import profile_schema
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.policy import POLICY_RULES
 from clipper_manifests.validate.rules import RULES
-from tests.conftest import CRD_SCHEMAS, REPO, RunCli
+from tests.conftest import REPO, RunCli
 
 PROFILES = find_project(REPO, None).profile_names()
 HEAVY = ("jsonschema", "jsonschema_rs", "kubernetes_validate", "jinja2", "referencing")
@@ -41,11 +41,12 @@ def break_frontend_spread(project: Path) -> None:
 
 def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: Path, run_cli: RunCli) -> None:
     break_frontend_spread(project)
-    before = run_cli("validate", "prod-aws", "--format", "json", "--root", project, cwd=project)
+    before = run_cli("validate", "prod-do", "--format", "json", "--root", project, cwd=project)
     assert "pod-spread" in before.stdout and "Deployment/frontend" in before.stdout
     append(
         project,
-        """
+        profile="prod-do",
+        text="""
         policy:
           exceptions:
             - rule: pod-spread
@@ -53,7 +54,7 @@ def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: P
               reason: the frontend is a static site behind a CDN
         """,
     )
-    after = run_cli("validate", "prod-aws", "--format", "json", "--root", project, cwd=project)
+    after = run_cli("validate", "prod-do", "--format", "json", "--root", project, cwd=project)
     assert after.exit_code == 0
     assert "pod-spread" not in after.stdout and "policy-exception-unused" not in after.stdout
 
@@ -61,7 +62,8 @@ def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: P
 def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Path, run_cli: RunCli) -> None:
     append(
         project,
-        """
+        profile="prod-do",
+        text="""
         policy:
           exceptions:
             - rule: pod-spread
@@ -72,21 +74,67 @@ def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Pat
               reason: typo in the rule id
         """,
     )
-    result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    result = run_cli("validate", "prod-do", "--root", project, cwd=project)
     assert result.exit_code == 0
-    lines = (project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8").splitlines()
+    lines = (project / "profiles" / "prod-do.yaml").read_text(encoding="utf-8").splitlines()
     first = next(i for i, line in enumerate(lines, start=1) if "- rule: pod-spread" in line)
-    assert f"profiles/prod-aws.yaml:{first}:" in result.stderr
+    assert f"profiles/prod-do.yaml:{first}:" in result.stderr
     assert "warning: policy.exceptions[0]: pod-spread reports nothing for Deployment/frontend" in result.stderr
-    assert "'pod-sprad' is no policy rule (did you mean 'pod-spread'?" in result.stderr
+    assert "'pod-sprad' is no rule (did you mean 'pod-spread'?" in result.stderr
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])
 def test_an_exception_needs_a_reason(project: Path, run_cli: RunCli, reason: str) -> None:
-    append(project, f"policy:\n  exceptions:\n    - {{rule: pod-spread, object: Deployment/frontend, reason: {reason}}}\n")
-    result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    append(project, f"policy:\n  exceptions:\n    - {{rule: pod-spread, object: Deployment/frontend, reason: {reason}}}\n", "prod-do")
+    result = run_cli("validate", "prod-do", "--root", project, cwd=project)
     assert result.exit_code == 1
     assert "policy.exceptions[0].reason" in result.stderr
+
+
+def test_a_profile_rule_finding_is_acknowledged_by_its_key(project: Path, run_cli: RunCli) -> None:
+    profile = project / "profiles" / "staging-aws.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("ingress:\n", "ingress:\n  controller: nginx\n", 1), encoding="utf-8")
+    before = run_cli("validate", "staging-aws", "--root", project, cwd=project)
+    assert "warning: ingress.controller:" in before.stderr and "(ingress-nginx-retired)" in before.stderr
+    exception = (
+        "policy:\n  exceptions:\n    - {rule: ingress-nginx-retired, key: ingress.controller, reason: being replaced this quarter}\n"
+    )
+    append(project, exception, "staging-aws")
+    after = run_cli("validate", "staging-aws", "--root", project, cwd=project)
+    assert after.exit_code == 0
+    assert "warning" not in after.stderr, after.stderr
+    assert run_cli("validate", "staging-aws", "--profiles-only", "--root", project, cwd=project).stderr.count("warning") == 0
+
+
+def test_a_key_exception_that_matches_nothing_or_names_both_targets_is_reported(project: Path, run_cli: RunCli) -> None:
+    append(project, "policy:\n  exceptions:\n    - {rule: ingress-nginx-retired, key: ingress.controller, reason: stale}\n", "staging-aws")
+    result = run_cli("validate", "staging-aws", "--root", project, cwd=project)
+    assert result.exit_code == 0
+    assert "warning: policy.exceptions[0]: ingress-nginx-retired reports nothing for ingress.controller: remove this exception" in (
+        result.stderr
+    )
+    both = "policy:\n  exceptions:\n    - {rule: pod-spread, key: api, object: Deployment/api, reason: both}\n"
+    (project / "profiles" / "staging-do.yaml").write_text(
+        (project / "profiles" / "staging-do.yaml").read_text(encoding="utf-8").split("policy:")[0] + both, encoding="utf-8"
+    )
+    invalid = run_cli("validate", "staging-do", "--root", project, cwd=project)
+    assert invalid.exit_code == 1 and "policy.exceptions[0]" in invalid.stderr
+
+
+def test_the_shipped_profiles_render_and_validate_without_a_warning_or_a_note(project: Path, run_cli: RunCli, tmp_path: Path) -> None:
+    for command in (("validate", "--all"), ("render", "--all", "--out", tmp_path / "out")):
+        result = run_cli(*command, "--root", project, cwd=project)
+        assert result.exit_code == 0, result.stderr
+        output = result.stdout + result.stderr
+        assert "warning" not in output and "note:" not in output, output
+
+
+def test_profiles_only_runs_the_secret_rules_too(project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLIPPER_TODAY", "2027-06-01")  # every rotation of prod-aws is overdue by then
+    full = run_cli("validate", "prod-aws", "--root", project, cwd=project)
+    quick = run_cli("validate", "prod-aws", "--profiles-only", "--root", project, cwd=project)
+    assert full.exit_code == quick.exit_code == 1
+    assert quick.stderr.count("(secret-rotation-overdue)") == full.stderr.count("(secret-rotation-overdue)") == 5
 
 
 def test_rules_lists_every_profile_and_policy_rule_with_severity_and_fix(run_cli: RunCli) -> None:
@@ -141,7 +189,7 @@ def test_help_and_list_do_not_import_the_validators_or_jinja(args: list[str]) ->
 
 
 def test_a_parallel_build_writes_what_a_serial_build_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    project = find_project(REPO, None, crd_schemas=CRD_SCHEMAS)
+    project = find_project(REPO, None)
     monkeypatch.setenv("CLIPPER_JOBS", "1")
     serial = Builder(project).build(PROFILES)
     monkeypatch.setenv("CLIPPER_JOBS", "2")

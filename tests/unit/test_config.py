@@ -1,5 +1,5 @@
 """clipper-manifests.yaml: the CRD catalog and allowed-unknown kinds a project shares.
-Precedence for the catalog: --crd-schemas > CLIPPER_CRD_SCHEMAS > the config file > built-in."""
+Precedence for the catalog: --crd-schemas > CLIPPER_CRD_SCHEMAS > the config file > the upstream schemas the package ships."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from clipper_manifests.config import CONFIG_FILE, kind_allowed, load_config
 from clipper_manifests.errors import UsageError
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.crds import check_custom_resource
-from tests.conftest import CRD_SCHEMAS, RunCli
+from tests.conftest import PACKAGE_CRD_SCHEMAS, RunCli
 
 WIDGET = {"apiVersion": "example.com/v1alpha1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}
 
@@ -45,7 +45,7 @@ def test_a_configured_catalog_that_is_missing_falls_back_with_a_warning(project:
     write_config(project, "# shared settings\ncrdSchemas: ../nowhere\n")
     found = find_project(project, None, validating=True)
     assert found.crd_schemas is None
-    assert "clipper-manifests.yaml:2:" in found.notice and "built-in schemas" in found.notice
+    assert "clipper-manifests.yaml:2:" in found.notice and "schemas the package ships" in found.notice
     assert find_project(project, None).notice == ""  # list, show, schema say nothing
     with pytest.raises(UsageError, match="is not a folder"):
         find_project(project, None, crd_schemas=project / "nowhere", validating=True)
@@ -78,10 +78,10 @@ def test_allowed_unknown_kinds_match_any_version_or_one() -> None:
 
 
 def test_a_custom_resource_without_schema_is_an_error_unless_allowed() -> None:
-    problems = check_custom_resource(WIDGET, CRD_SCHEMAS)
+    problems = check_custom_resource(WIDGET, None)
     assert [p.rule for p in problems] == ["crd-schema-missing"]
     assert "allowUnknownKinds" in problems[0].message
-    assert check_custom_resource(WIDGET, CRD_SCHEMAS, frozenset({"Widget.example.com"})) == []
+    assert check_custom_resource(WIDGET, None, frozenset({"Widget.example.com"})) == []
 
 
 def test_the_cli_takes_the_catalog_from_the_config_file(project: Path, run_cli: RunCli, tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_the_cli_takes_the_catalog_from_the_config_file(project: Path, run_cli: 
     write_config(project, f"crdSchemas: {empty}\n")
     result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
     assert result.exit_code == 1 and "crd-schema-missing" in result.stderr
-    write_config(project, f"crdSchemas: {CRD_SCHEMAS}\n")
+    write_config(project, f"crdSchemas: {PACKAGE_CRD_SCHEMAS}\n")
     assert run_cli("validate", "prod-aws", "--root", project, cwd=project).exit_code == 0
 
 
@@ -101,11 +101,14 @@ def test_the_environment_variable_wins_over_the_config_file(
     empty = tmp_path / "empty-catalog"
     empty.mkdir()
     write_config(project, f"crdSchemas: {empty}\n")
-    monkeypatch.setenv("CLIPPER_CRD_SCHEMAS", str(CRD_SCHEMAS))
+    monkeypatch.setenv("CLIPPER_CRD_SCHEMAS", str(PACKAGE_CRD_SCHEMAS))
     assert run_cli("validate", "prod-aws", "--root", project, cwd=project).exit_code == 0
 
 
-def test_the_repository_config_points_at_the_shared_catalog_beside_it() -> None:
+def test_the_repository_config_names_no_folder_outside_the_repository() -> None:
+    # A user's clone has nothing beside it: the shipped settings use the package's schemas.
     repo = Path(__file__).resolve().parents[2]
     config = load_config(repo)
-    assert config.crd_schemas == (repo.parent / "shared" / "crd-schemas").resolve()
+    assert config.crd_schemas is None
+    settings = (repo / "clipper-manifests.yaml").read_text(encoding="utf-8").splitlines()
+    assert [line for line in settings if "../" in line and not line.startswith("#")] == []

@@ -17,7 +17,7 @@ from clipper_manifests.context import load_platform
 from clipper_manifests.external_secrets import external_secrets, reference, store_provider
 from clipper_manifests.model import AzureKeyVault, GcpSecretManager, Profile, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project
-from tests.conftest import CRD_SCHEMAS, REPO
+from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
 
 PROFILES = find_project(REPO, None).profile_names()
 PLATFORM = load_platform(REPO / "templates")
@@ -25,7 +25,9 @@ PLATFORM = load_platform(REPO / "templates")
 
 @cache
 def upstream(kind: str) -> Draft7Validator:
-    return Draft7Validator(json.loads((CRD_SCHEMAS / "external-secrets.io" / f"{kind.lower()}_v1.json").read_text(encoding="utf-8")))
+    return Draft7Validator(
+        json.loads((PACKAGE_CRD_SCHEMAS / "external-secrets.io" / f"{kind.lower()}_v1.json").read_text(encoding="utf-8"))
+    )
 
 
 @cache

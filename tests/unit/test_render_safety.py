@@ -49,16 +49,6 @@ def test_a_raw_string_in_a_template_is_refused(templates: Path) -> None:
     assert caught.value.location.line == 6
 
 
-def test_compiled_templates_are_cached_between_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from clipper_manifests.render import _bytecode_cache
-
-    monkeypatch.setenv("CLIPPER_CACHE_DIR", str(tmp_path / "cache"))
-    cache = _bytecode_cache()
-    assert cache is not None and (tmp_path / "cache").is_dir()
-    monkeypatch.setenv("CLIPPER_CACHE_DIR", "")
-    assert _bytecode_cache() is None
-
-
 def test_dict_keys_and_dict_methods_read_as_jinja_reads_them(tmp_path: Path) -> None:
     text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ d.name | yaml }}\ndata:\n  keys: {{ d.keys() | list | yaml }}\n"
     (tmp_path / "dict.yaml.j2").write_text(text, encoding="utf-8")

@@ -15,8 +15,9 @@ from typing import Any
 class CompiledSchema:
     """One schema: `errors(document)` is [] for a valid document, else the detailed errors."""
 
-    def __init__(self, fast: Any, explain: Callable[[], Any]) -> None:
+    def __init__(self, fast: Any, explain: Callable[[], Any], *, compiled: bool = True) -> None:
         self._fast = fast
+        self.compiled = compiled  # False: the Rust side could not take it, python-jsonschema answers alone
         self._explain = explain
         self._detailed: Any = None
 
@@ -49,5 +50,5 @@ def compile_schema(schema: dict[str, Any], explain: Callable[[], Any], *, draft:
         # A schema the Rust side cannot compile (say, a regex it does not support) is still
         # checked, only more slowly: python-jsonschema answers `is_valid` too.
         detailed = explain()
-        return CompiledSchema(detailed, lambda: detailed)
+        return CompiledSchema(detailed, lambda: detailed, compiled=False)
     return CompiledSchema(fast, explain)

@@ -1,8 +1,9 @@
 """Custom resources against CRD JSON Schemas in kubeconform catalog layout.
 
-A catalog (`--crd-schemas DIR`, e.g. shared/crd-schemas) holds
-`<group>/<kind lower-case>_<version>.json`. Without one, the schemas the package ships for the
-custom resources it emits (same layout, fewer fields) are used, so a typo is caught either way.
+By default the package's own copy of the upstream schemas is used (schemas/crds: one file per
+kind the tool emits, unchanged from datreeio/CRDs-catalog; see SOURCES.md there). A fuller
+catalog in the same layout, `<group>/<kind lower-case>_<version>.json`, can replace it with
+`--crd-schemas DIR` (e.g. ../shared/crd-schemas, as CI does for a second opinion).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from clipper_manifests.config import kind_allowed
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
+from clipper_manifests.validate.go_regex import rewrite_patterns
 
 BUILTIN_CATALOG = "crds"
 
@@ -26,7 +28,7 @@ def schema_path(document: dict[str, Any]) -> str:
 
 
 @cache
-def _validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
+def validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
     """A compiled validator, or None when the catalog has no schema for this kind."""
     if catalog is None:
         source = resources.files("clipper_manifests").joinpath("schemas", BUILTIN_CATALOG, relative)
@@ -39,6 +41,8 @@ def _validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
             return None
         text = path.read_text(encoding="utf-8")
     schema = json.loads(text)
+    if "(?" in text:  # only then can a pattern hold a Go inline flag
+        rewrite_patterns(schema)
 
     def explain() -> Any:
         from jsonschema import Draft7Validator
@@ -50,11 +54,11 @@ def _validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
 
 def check_custom_resource(document: dict[str, Any], catalog: Path | None, allowed_unknown: frozenset[str] = frozenset()) -> list[Problem]:
     relative = schema_path(document)
-    validator = _validator(catalog, relative)
-    if validator is None:
+    compiled = validator(catalog, relative)
+    if compiled is None:
         if kind_allowed(document, allowed_unknown):
             return []
-        where = str(catalog) if catalog else "the built-in CRD schemas"
+        where = str(catalog) if catalog else "the package's CRD schemas"
         return [
             Problem(
                 f"no schema for {document['kind']} {document['apiVersion']} in {where} (looked for {relative}); add one, or list "
@@ -65,5 +69,5 @@ def check_custom_resource(document: dict[str, Any], catalog: Path | None, allowe
         ]
     return [
         Problem(str(error.message), "crd-schema", path=json_path(list(error.absolute_path)) or "(object)")
-        for error in validator.errors(document)
+        for error in compiled.errors(document)
     ]

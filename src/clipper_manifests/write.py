@@ -40,7 +40,34 @@ def read_ownership(out: Path) -> dict[str, str]:
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
         raise OutputError("the ownership manifest has no `files` mapping", location=Location(path), hint="restore it from git")
-    return {str(name): str(digest) for name, digest in files.items()}
+    owned = {str(name): str(digest) for name, digest in files.items()}
+    checked: set[str] = set()  # folders already known to be real folders (thousands of files share few)
+    for name in owned:
+        problem = _unconfined(out, name, checked)
+        if problem:
+            raise OutputError(
+                f"the ownership manifest lists {name!r}, {problem}: the tool only ever writes or deletes files inside out/",
+                location=Location(path),
+                hint="restore out/.clipper-manifests.json from git (nothing was written or deleted)",
+            )
+    return owned
+
+
+def _unconfined(out: Path, name: str, checked: set[str]) -> str | None:
+    """Why `name` (a manifest entry) is not a plain file path inside out/, or None.
+    Checked before anything is pruned: a bad merge of the manifest must not delete elsewhere."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or "\\" in name or "\0" in name or ":" in parts[0]:
+        return "which is not a relative path"
+    if any(part in ("", ".", "..") for part in parts):
+        return "which steps out of (or around) its folder"
+    for depth in range(1, len(parts)):  # a folder that is a link could lead anywhere
+        folder = "/".join(parts[:depth])
+        if folder not in checked:
+            if os.path.islink(out / folder):
+                return f"whose folder {folder} is a symbolic link"
+            checked.add(folder)
+    return None  # a file that is a link is replaced or unlinked, never followed to write
 
 
 def ownership_text(files: dict[str, str]) -> str:

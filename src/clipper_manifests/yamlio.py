@@ -67,11 +67,21 @@ def decode_utf8(raw: bytes, path: Path) -> str:
 class _MarkedReader:
     """Turns a composed node tree into plain data plus a mark per path."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         self._scalars = SafeConstructor()
         self.marks: Marks = {}
+        self._text = text
+        self._seen: set[int] = set()
 
     def read(self, node: yaml.Node, path: tuple[Any, ...]) -> Any:
+        if id(node) in self._seen:
+            # An alias is the same node again. Refused outright: nine nested aliases of ten
+            # make a billion values ("billion laughs"), and profiles share values by `extends:`.
+            raise YamlSyntaxError(
+                "YAML anchors and aliases (&name, *name) are not supported; write the value out, or share it with `extends:`",
+                *_first_alias(self._text),
+            )
+        self._seen.add(id(node))
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -119,8 +129,16 @@ def load_marked(text: str) -> tuple[Any, Marks]:
         raise _syntax_error(error) from None
     if node is None:
         return None, {}
-    reader = _MarkedReader()
+    reader = _MarkedReader(text)
     return reader.read(node, ()), reader.marks
+
+
+def _first_alias(text: str) -> tuple[int, int]:
+    """Where the first alias (`*name`) stands: the composed node only knows its anchor."""
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1, event.start_mark.column + 1
+    return 1, 1
 
 
 class _StrictLoader(_BaseLoader):

@@ -136,7 +136,7 @@ def load_marked(text: str) -> tuple[Any, Marks]:
 def _first_alias(text: str) -> tuple[int, int]:
     """Where the first alias (`*name`) stands: the composed node only knows its anchor."""
     for event in yaml.parse(text, Loader=_BaseLoader):
-        if isinstance(event, yaml.AliasEvent):
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
             return event.start_mark.line + 1, event.start_mark.column + 1
     return 1, 1
 

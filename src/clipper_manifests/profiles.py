@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,8 +188,19 @@ def _record_nested(value: Any, file: ProfileFile, history: dict[KeyPath, list[Or
         _record_nested(item, file, history, key_path)
 
 
+# A profile's name becomes folder names, Flux paths, label values and parts of object names:
+# a DNS-1123 label (what every one of those accepts), short enough to leave room for suffixes.
+PROFILE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?")
+
+
 def load_merged(project: Project, name: str) -> MergedProfile:
     check_profile_name(project, name)
+    if not PROFILE_NAME.fullmatch(name):
+        raise ProfileError(
+            f"profile name {name!r} is not usable: it becomes folder names, Flux paths and Kubernetes labels",
+            location=Location(project.profile_path(name), 1, 1),
+            hint="rename the file to at most 40 lower-case letters, digits and '-', starting and ending with a letter or digit",
+        )
     files = merge_order(project, name)
     data, history = _merged_parents(tuple(files[:-1]))
     merged = MergedProfile(name=name, files=tuple(files), data=data, history=history)

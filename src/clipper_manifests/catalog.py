@@ -34,6 +34,15 @@ CHECKS = (
         "fix the file or the extends line named",
     ),
     RuleInfo(
+        "extends-environment",
+        "error",
+        "check",
+        "Every file a profile extends that sets `environment` sets the same one: a staging profile never "
+        "silently becomes production by extending a production profile.",
+        "extend the environment's partials (e.g. _staging, _aws) instead of a profile of the other environment",
+        ("environment", "extends"),
+    ),
+    RuleInfo(
         "schema:<keyword>",
         "error",
         "check",

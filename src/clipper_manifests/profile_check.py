@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.errors import ProfileError
+from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.model import Profile, from_data
-from clipper_manifests.problems import Problem
+from clipper_manifests.problems import Problem, Severity
 from clipper_manifests.profile_schema import check_profile_schema
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
@@ -19,11 +19,39 @@ from clipper_manifests.redaction import redact_problems, secret_values
 from clipper_manifests.validate.exceptions import Suppressions
 from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules
+from clipper_manifests.yamlio import location_of
+
+
+def environment_conflicts(merged: MergedProfile) -> list[Problem]:
+    """`environment` set differently by two files of the extends graph: the later one wins
+    silently, so a staging profile extending prod-aws would become production."""
+    origins = merged.history.get(("environment",), [])
+    conflicting = [origin for origin in origins[:-1] if origin.value != origins[-1].value]
+    if not conflicting:
+        return []
+    winner, loser = origins[-1], conflicting[0]
+    own = merged.files[-1]
+    return [
+        Problem(
+            f"environment is {winner.value!r} from {_short(winner.location)}, but {_short(loser.location)} sets {loser.value!r}: "
+            "this profile extends files of two environments",
+            "extends-environment",
+            Severity.ERROR,
+            path="environment",
+            location=location_of(own.path, own.marks, ("extends",)),
+            profile=merged.name,
+            hint="extend the environment's partials (e.g. _staging, _aws) instead of a profile of the other environment",
+        )
+    ]
+
+
+def _short(location: Location) -> str:
+    return f"{location.path.name}:{location.line}"
 
 
 def profile_rule_problems(profile: Profile, merged: MergedProfile, platform: dict[str, Any], suppressions: Suppressions) -> list[Problem]:
     """Profile rules and secret rules, less the findings the profile acknowledges."""
-    found = check_rules(profile, merged) + check_secret_rules(profile, merged, platform)
+    found = environment_conflicts(merged) + check_rules(profile, merged) + check_secret_rules(profile, merged, platform)
     return [problem for problem in found if not suppressions.acknowledges_key(problem.rule, problem.path)]
 
 

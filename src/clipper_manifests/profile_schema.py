@@ -86,6 +86,10 @@ def _problems_for(error: Any, profile: MergedProfile) -> list[Problem]:
 
 def _describe(error: Any) -> str:
     if error.validator == "pattern":
+        # `x-expected` (an annotation in the schema) says in words what the pattern admits.
+        expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+        if expected:
+            return f"{error.instance!r} is not {expected}"
         return f"{error.instance!r} does not have the expected form (pattern {error.validator_value})"
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"

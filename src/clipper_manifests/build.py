@@ -19,6 +19,7 @@ from typing import Any
 from clipper_manifests import context, flux, kustomize, layout, parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.errors import Location, ProfileError, TemplateError
+from clipper_manifests.identity import identities, identity_clashes
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.model import Profile, from_data
 from clipper_manifests.problems import Problem, json_path
@@ -52,6 +53,7 @@ class ProfileBuild:
     resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
     problems: list[Problem] = field(default_factory=list)
     suppressions: Suppressions | None = None  # the profile's policy.exceptions, shared by every stage
+    identities: dict[str, tuple[str, Location]] = field(default_factory=dict)  # identity.identities: unique across profiles
     texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
     scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
     on_disk: dict[str, OnDisk] | None = None  # `texts` against out/, from the worker (Builder.build compare=True)
@@ -90,11 +92,12 @@ class Build:
     components: dict[str, Layer]
     profiles: dict[str, ProfileBuild]
     scanned: list[Problem] = field(default_factory=list)  # the secret scanner's, over every file
+    clashes: list[Problem] = field(default_factory=list)  # identities another profile holds too
     _files: dict[str, str] | None = field(default=None, repr=False)  # files(), serialised once
 
     @property
     def problems(self) -> list[Problem]:
-        return [problem for item in self.profiles.values() for problem in item.problems] + self.scanned
+        return [problem for item in self.profiles.values() for problem in item.problems] + self.scanned + self.clashes
 
     @property
     def ok(self) -> bool:
@@ -195,6 +198,7 @@ class Builder:
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
         build.scanned = scan_build(build)
+        build.clashes = identity_clashes(self.project, {name: item.identities for name, item in profiles.items() if item.merged})
         return build
 
     def _build_serialised(self, name: str, keep_objects: bool, compare: bool, keep_files: bool) -> ProfileBuild:
@@ -253,6 +257,7 @@ class Builder:
         profile = from_data(Profile, {**item.merged.data, "name": name})
         item.profile = profile
         item.suppressions = Suppressions(profile.policy.exceptions)
+        item.identities = identities(item.merged)
         item.problems += profile_rule_problems(profile, item.merged, self.platform, item.suppressions)
         values = context.overlay_context(profile, self.platform)
         overlay = Layer(

@@ -43,6 +43,15 @@ CHECKS = (
         ("environment", "extends"),
     ),
     RuleInfo(
+        "identity-unique",
+        "error",
+        "check",
+        "No two profiles share a cluster name, a GKE static IP or a PostgreSQL backup archive (bucket folder and "
+        "server name): a profile made by extending or copying another must not take over its cluster's resources.",
+        "give the profile its own value of the key named",
+        ("cluster.name", "ingress.gcp.staticIpName", "postgres.inCluster.objectStore"),
+    ),
+    RuleInfo(
         "schema:<keyword>",
         "error",
         "check",

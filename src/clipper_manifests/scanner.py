@@ -19,6 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from clipper_manifests.problems import json_path
+from clipper_manifests.yamlio import key_path_at
+
 # (kind, literal text every match contains, pattern). Each is specific enough to report without
 # an entropy test; the literal lets a file without it skip the (slower) pattern.
 SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
@@ -89,6 +92,7 @@ class Finding:
     kind: str
     fingerprint: str
     preview: str  # the first characters and the length: enough to find it, too little to use it
+    key: str = ""  # the YAML key path it stands at, e.g. app.embedding.model
 
     def describe(self) -> str:
         return f"possible {self.kind} ({self.preview}; fingerprint {self.fingerprint})"
@@ -139,7 +143,7 @@ def has_findings(text: str) -> bool:
 
 
 def scan_text(path: Path, text: str) -> list[Finding]:
-    return [Finding(path, *entry) for entry in _file_findings(text)]
+    return [Finding(path, *entry, key=json_path(key_path_at(text, entry[0], entry[1]))) for entry in _file_findings(text)]
 
 
 def _file_findings(text: str) -> list[tuple[int, int, str, str, str]]:

@@ -133,6 +133,21 @@ def load_marked(text: str) -> tuple[Any, Marks]:
     return reader.read(node, ()), reader.marks
 
 
+@functools.lru_cache(maxsize=64)  # asked for the few files that hold a finding
+def _marks_of(text: str) -> Marks:
+    try:
+        return load_marked(text)[1]
+    except YamlSyntaxError:
+        return {}
+
+
+def key_path_at(text: str, line: int, column: int) -> tuple[Any, ...]:
+    """The key path of the YAML value at (line, column) of `text`: the key (or list item) that
+    starts last at or before it, so a report names the key itself rather than its parent."""
+    before = [(mark, path) for path, mark in _marks_of(text).items() if path and mark <= (line, column)]
+    return max(before, key=lambda pair: pair[0])[1] if before else ()
+
+
 def _first_alias(text: str) -> tuple[int, int]:
     """Where the first alias (`*name`) stands: the composed node only knows its anchor."""
     for event in yaml.parse(text, Loader=_BaseLoader):

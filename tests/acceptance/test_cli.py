@@ -379,7 +379,8 @@ def test_version(run_cli: RunCli) -> None:
 def write_prod_aws_with_one_api_replica(project: Path) -> Path:
     """prod-aws, but with `api.replicas.min: 1` (rule prod-api-replicas) on the last line."""
     bad = project / "profiles" / "prod-one-replica.yaml"
-    bad.write_text((project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8") + "api:\n  replicas:\n    min: 1\n")
+    text = (project / "profiles" / "prod-aws.yaml").read_text(encoding="utf-8").replace("clipper-prod-aws", "clipper-prod-one-replica")
+    bad.write_text(text + "api:\n  replicas:\n    min: 1\n")
     return bad
 
 

@@ -103,7 +103,9 @@ def test_usage_errors_exit_2_with_a_clear_message(cli: Cli, args: list[str], mes
 
 
 def test_a_database_too_big_for_the_rto_is_flagged_in_the_plan(project: Path, cli: Cli) -> None:
-    (project / "profiles" / "prod-huge.yaml").write_text("extends: prod-aws\ndr:\n  databaseSize: 900Gi\n", encoding="utf-8")
+    (project / "profiles" / "prod-huge.yaml").write_text(
+        "extends: prod-aws\ncluster: {name: clipper-huge}\ndr:\n  databaseSize: 900Gi\n", encoding="utf-8"
+    )
     result = cli("dr-plan", "prod-huge")
     assert result.exit_code == 0, result.stderr
     assert "> **warning:** restoring 900 GiB takes about 105 min" in result.stdout
@@ -111,7 +113,9 @@ def test_a_database_too_big_for_the_rto_is_flagged_in_the_plan(project: Path, cl
 
 
 def test_an_invalid_profile_gets_no_runbook(project: Path, cli: Cli) -> None:
-    (project / "profiles" / "prod-broken.yaml").write_text("extends: prod-aws\napi:\n  replicas: {min: 1, max: 2}\n", encoding="utf-8")
+    (project / "profiles" / "prod-broken.yaml").write_text(
+        "extends: prod-aws\ncluster: {name: clipper-broken}\napi:\n  replicas: {min: 1, max: 2}\n", encoding="utf-8"
+    )
     result = cli("dr-plan", "prod-broken")
     assert result.exit_code == 1
     assert result.stdout == ""

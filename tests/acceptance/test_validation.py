@@ -197,3 +197,16 @@ def test_a_parallel_build_writes_what_a_serial_build_writes(monkeypatch: pytest.
     assert parallel.files() == serial.files()
     assert [(p.rule, p.message, p.location) for p in parallel.problems] == [(p.rule, p.message, p.location) for p in serial.problems]
     assert not any(p.severity is Severity.ERROR for p in parallel.problems)
+
+
+def test_a_secret_store_in_another_region_is_a_warning_that_can_be_acknowledged(project: Path, run_cli: RunCli) -> None:
+    profile = project / "profiles" / "staging-west.yaml"
+    own = "cluster:\n  name: clipper-staging-west\npostgres:\n  inCluster:\n    objectStore:\n      serverName: west\n"
+    profile.write_text(f"extends: staging-aws\n{own}secrets:\n  aws:\n    region: us-west-2\n", encoding="utf-8")
+    result = run_cli("validate", "staging-west", "--root", project, cwd=project)
+    assert result.exit_code == 0
+    assert "warning: secrets.aws.region: secrets are read from us-west-2, but the cluster runs in us-east-1" in result.stderr
+    append(
+        project, "policy:\n  exceptions:\n    - {rule: region-agrees, key: secrets.aws.region, reason: replicated store}\n", "staging-west"
+    )
+    assert "warning" not in run_cli("validate", "staging-west", "--root", project, cwd=project).stderr

@@ -131,4 +131,11 @@ def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
 
 
 # Importing the rule modules registers their rules.
-from clipper_manifests.validate import data_rules, dr_rules, kubernetes_value_rules, monitoring_rules, resource_rules  # noqa: E402, F401
+from clipper_manifests.validate import (  # noqa: E402, F401
+    data_rules,
+    dr_rules,
+    kubernetes_value_rules,
+    monitoring_rules,
+    region_rules,
+    resource_rules,
+)

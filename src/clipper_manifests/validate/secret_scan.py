@@ -70,7 +70,8 @@ def scan_build(build: Build) -> list[Problem]:
             continue
         rule = "secret-in-profile" if relative is None else "secret-in-output"
         where = Location(finding.path, finding.line, finding.column)
-        problems.append(Problem(f"{finding.describe()}; {FIX}", rule, Severity.ERROR, "", where, owners[0] if len(owners) == 1 else ""))
+        owner = owners[0] if len(owners) == 1 else ""
+        problems.append(Problem(f"{finding.describe()}; {FIX}", rule, Severity.ERROR, finding.key, where, owner))
     return problems + _unused_allowances(build, used)
 
 

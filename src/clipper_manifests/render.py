@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -65,6 +66,13 @@ def _yaml_filter(value: Any) -> YamlScalar:
     if PREFIX in scalar:  # text captured from the template, with values of its own inside
         scalar = to_yaml(_slots.expand(value))
     return YamlScalar(_slots.token(scalar))
+
+
+def _sha256_filter(value: Any) -> str:
+    """Hex SHA-256 of text as it reads in the output (a checksum annotation that changes when the
+    config it describes changes); text captured from the template may hold slot tokens."""
+    text = _slots.expand(value) if _slots is not None else value
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
 
 
 def _finalize(value: Any) -> Any:
@@ -135,6 +143,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["yaml"] = _yaml_filter
     env.filters["text"] = lambda value: RawText(str(value))
+    env.filters["sha256"] = _sha256_filter
     return env
 
 

@@ -61,3 +61,34 @@ def test_only_the_migration_job_may_be_recreated(name: str) -> None:
     assert len(forced) == 1
     # Per object, not `spec.force` on a Flux Kustomization, which would recreate anything.
     assert not any(o.get("spec", {}).get("force") for o in everything if o["kind"] == "Kustomization" and "toolkit" in o["apiVersion"])
+
+
+PRUNE = "kustomize.toolkit.fluxcd.io/prune"
+# What deleting or renaming the apps Kustomization must not take with it: the namespace (its
+# deletion deletes everything in it, volumes included) and every object whose deletion deletes
+# data: CloudNativePG's Cluster (its PVCs), the Barman Cloud ObjectStore the kept Cluster
+# archives its WAL to, the Redis operator's RedisCluster, OpenSearch's StatefulSet.
+KEPT = {
+    ("v1", "Namespace"),
+    ("postgresql.cnpg.io/v1", "Cluster"),
+    ("barmancloud.cnpg.io/v1", "ObjectStore"),
+    ("redis.redis.opstreelabs.in/v1beta2", "RedisCluster"),
+    ("apps/v1", "StatefulSet"),
+    ("v1", "PersistentVolumeClaim"),
+}
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_pruning_the_apps_stage_keeps_the_namespace_and_the_data(name: str) -> None:
+    item = shipped(name)
+    assert item.profile is not None
+    objects = item.resolved
+    kept = {(o["kind"], o["metadata"]["name"]) for o in objects if flux_marks(o, PRUNE) == "disabled"}
+    stateful = {(o["kind"], o["metadata"]["name"]) for o in objects if (o["apiVersion"], o["kind"]) in KEPT}
+    # Everything else is still garbage-collected (old migration Jobs, removed policies).
+    assert kept == stateful
+    assert ("Namespace", item.profile.namespace) in kept
+    # Staging runs its data services in the cluster (OpenSearch too, except staging-gcp's external one).
+    if name.startswith("staging-"):
+        opensearch = {"StatefulSet"} if item.profile.opensearch.mode == "in-cluster" else set()
+        assert {"Cluster", "ObjectStore", "RedisCluster", *opensearch} <= {kind for kind, _ in kept}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -67,6 +68,13 @@ def _yaml_filter(value: Any) -> YamlScalar:
     return YamlScalar(_slots.token(scalar))
 
 
+def _sha256_filter(value: Any) -> str:
+    """Hex SHA-256 of text as it reads in the output (a checksum annotation that changes when the
+    config it describes changes); text captured from the template may hold slot tokens."""
+    text = _slots.expand(value) if _slots is not None else value
+    return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
 def _finalize(value: Any) -> Any:
     if isinstance(value, (YamlScalar, RawText)) or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         return value
@@ -120,6 +128,7 @@ def environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["yaml"] = _yaml_filter
     env.filters["text"] = lambda value: RawText(str(value))
+    env.filters["sha256"] = _sha256_filter
     return env
 
 

@@ -117,7 +117,9 @@ def cert_manager_target(profile: Profile) -> ScrapeTarget:
     spec = {
         "namespaceSelector": {"matchNames": [data_tier.CERT_MANAGER.namespace]},
         "selector": {"matchLabels": {"app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller"}},
-        "endpoints": [_endpoint(profile, "cert-manager", "tcp-prometheus-servicemonitor", honor_labels=True)],
+        # The chart names the controller Service's port http-metrics since v1.21 (before:
+        # tcp-prometheus-servicemonitor, which matches no port of the pinned release).
+        "endpoints": [_endpoint(profile, "cert-manager", "http-metrics", honor_labels=True)],
     }
     return ScrapeTarget("ServiceMonitor", "cert-manager", "cert-manager", ("cert-manager",), spec)
 

@@ -192,7 +192,7 @@ class Builder:
     def _build(self, names: list[str], build_one: Callable[[str], ProfileBuild]) -> Build:
         profiles = parallel.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
-        build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
+        build = Build(self.project, self.base, {p: self.component(p) for p in used if not self.component(p).empty}, profiles)
         build.scanned = scan_build(build)
         return build
 
@@ -254,18 +254,20 @@ class Builder:
         item.problems += check_rules(profile, item.merged)
         item.problems += check_secret_rules(profile, item.merged, self.platform)
         values = context.overlay_context(profile, self.platform)
+        # A provider's component, when templates/components/<provider> has anything for it.
+        components = [] if self.component(profile.provider).empty else [self.component(profile.provider)]
         overlay = Layer(
             kind="overlay",
             directory=layout.overlay_dir(name),
             resources=self._render_folder("overlay/resources", values),
             patches=self._render_folder("overlay/patches", values),
-            components=(layout.component_dir(profile.provider),),
+            components=tuple(component.directory for component in components),
             namespace=profile.namespace,
             images=_images(profile),
         )
         _check_layer(overlay)
         item.overlay = overlay
-        item.resolved = kustomize.resolve(self.base, [self.component(profile.provider)], overlay)
+        item.resolved = kustomize.resolve(self.base, components, overlay)
         # The disaster-recovery folders derive their Cluster from the overlay's.
         item.extras = self._profile_folders(name, {**values, "overlay_objects": item.resolved})
         item.problems += self._check_objects(item)

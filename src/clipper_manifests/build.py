@@ -196,7 +196,7 @@ class Builder:
     def _build(self, names: list[str], build_one: Callable[[str], ProfileBuild]) -> Build:
         profiles = parallel.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
-        build = Build(self.project, self.base, {p: self.component(p) for p in used}, profiles)
+        build = Build(self.project, self.base, {p: self.component(p) for p in used if not self.component(p).empty}, profiles)
         build.scanned = scan_build(build)
         build.clashes = identity_clashes(self.project, {name: item.identities for name, item in profiles.items() if item.merged})
         return build
@@ -260,18 +260,20 @@ class Builder:
         item.identities = identities(item.merged)
         item.problems += profile_rule_problems(profile, item.merged, self.platform, item.suppressions)
         values = context.overlay_context(profile, self.platform)
+        # A provider's component, when templates/components/<provider> has anything for it.
+        components = [] if self.component(profile.provider).empty else [self.component(profile.provider)]
         overlay = Layer(
             kind="overlay",
             directory=layout.overlay_dir(name),
             resources=self._render_folder("overlay/resources", values),
             patches=self._render_folder("overlay/patches", values),
-            components=(layout.component_dir(profile.provider),),
+            components=tuple(component.directory for component in components),
             namespace=profile.namespace,
             images=_images(profile),
         )
         _check_layer(overlay)
         item.overlay = overlay
-        item.resolved = kustomize.resolve(self.base, [self.component(profile.provider)], overlay)
+        item.resolved = kustomize.resolve(self.base, components, overlay)
         # The disaster-recovery folders derive their Cluster from the overlay's.
         item.extras = self._profile_folders(name, {**values, "overlay_objects": item.resolved})
         item.problems += self._check_objects(item)

@@ -56,9 +56,18 @@ def service_annotations(profile: Profile, platform: dict[str, Any]) -> dict[str,
     }
 
 
+def _service_type(profile: Profile) -> str:
+    return "ClusterIP" if profile.provider == "gcp" else "LoadBalancer"
+
+
 def _service(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
-    kind = "ClusterIP" if profile.provider == "gcp" else "LoadBalancer"
-    return {"type": kind, "annotations": service_annotations(profile, platform)}
+    return {"type": _service_type(profile), "annotations": service_annotations(profile, platform)}
+
+
+def _traefik_service(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+    # Traefik's chart (v27 and later) copies service.spec into the Service and ignores
+    # service.type; its default spec.type is LoadBalancer.
+    return {"spec": {"type": _service_type(profile)}, "annotations": service_annotations(profile, platform)}
 
 
 def traefik_values(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def traefik_values(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]
         "ingressClass": {"enabled": True, "isDefaultClass": True, "name": "traefik"},
         "providers": {"kubernetesIngress": {"publishedService": {"enabled": True}}},
         "ports": {"web": web, "websecure": websecure},
-        "service": _service(profile, platform),
+        "service": _traefik_service(profile, platform),
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
         # Stated, not inherited: the namespace enforces Pod Security "restricted".
         "podSecurityContext": {"runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532, "seccompProfile": {"type": "RuntimeDefault"}},

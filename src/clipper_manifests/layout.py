@@ -71,6 +71,11 @@ class Layer:
     namespace: str | None = None
     images: tuple[ImageOverride, ...] = ()
 
+    @property
+    def empty(self) -> bool:
+        """Nothing to write (a provider without a component of its own gets no folder)."""
+        return not self.resources and not self.patches
+
     def resource_files(self) -> list[str]:
         return sorted(f"{file_stem(item.document)}.yaml" for item in self.resources)
 

@@ -117,7 +117,9 @@ def cert_manager_target(profile: Profile) -> ScrapeTarget:
     spec = {
         "namespaceSelector": {"matchNames": [data_tier.CERT_MANAGER.namespace]},
         "selector": {"matchLabels": {"app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller"}},
-        "endpoints": [_endpoint(profile, "cert-manager", "tcp-prometheus-servicemonitor", honor_labels=True)],
+        # The chart names the controller Service's port http-metrics since v1.21 (before:
+        # tcp-prometheus-servicemonitor, which matches no port of the pinned release).
+        "endpoints": [_endpoint(profile, "cert-manager", "http-metrics", honor_labels=True)],
     }
     return ScrapeTarget("ServiceMonitor", "cert-manager", "cert-manager", ("cert-manager",), spec)
 
@@ -236,17 +238,18 @@ def alertmanager_config(profile: Profile, platform: dict[str, Any]) -> dict[str,
     }
 
 
-def _volume(size: str) -> dict[str, Any]:
-    # No storageClassName: the cluster's default class. The tool's own class (clipper-ssd) is
-    # applied by the `apps` stage, after this one would already be waiting for its volumes.
-    return {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}}}
+def _volume(size: str, storage_class: str) -> dict[str, Any]:
+    # The tool's own class, not the cluster's default (newer EKS clusters have none): the
+    # controllers stage applies it beside these releases (infrastructure/controllers/storageclass).
+    spec = {"storageClassName": storage_class, "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    return {"volumeClaimTemplate": {"spec": spec}}
 
 
 def loki_url(profile: Profile) -> str:
     return f"http://loki.{profile.monitoring.namespace}.svc.cluster.local:{LOKI_PORT}"
 
 
-def stack_values(profile: Profile) -> dict[str, Any]:
+def stack_values(profile: Profile, storage_class: str) -> dict[str, Any]:
     """kube-prometheus-stack: Prometheus, Alertmanager, Grafana, kube-state-metrics, node-exporter."""
     settings, selector = profile.monitoring, release_selector(profile)
     return {
@@ -262,7 +265,7 @@ def stack_values(profile: Profile) -> dict[str, Any]:
                 "podMonitorSelector": selector,
                 "probeSelector": selector,
                 "ruleSelector": selector,
-                "storageSpec": _volume(settings.prometheus.storage_size),
+                "storageSpec": _volume(settings.prometheus.storage_size, storage_class),
                 "resources": {"requests": {"cpu": "250m", "memory": "1Gi"}},
             }
         },
@@ -270,7 +273,7 @@ def stack_values(profile: Profile) -> dict[str, Any]:
             "alertmanagerSpec": {
                 "replicas": settings.prometheus.replicas,
                 "alertmanagerConfigSelector": selector,
-                "storage": _volume("2Gi"),
+                "storage": _volume("2Gi", storage_class),
             }
         },
         "grafana": {
@@ -304,7 +307,7 @@ def blackbox_values() -> dict[str, Any]:
     }
 
 
-def loki_values(profile: Profile) -> dict[str, Any]:
+def loki_values(profile: Profile, storage_class: str) -> dict[str, Any]:
     """Single-binary Loki on a persistent volume; the compactor deletes logs past the retention."""
     settings = profile.monitoring.loki
     return {
@@ -327,7 +330,7 @@ def loki_values(profile: Profile) -> dict[str, Any]:
             "limits_config": {"retention_period": settings.retention},
             "compactor": {"retention_enabled": True, "delete_request_store": "filesystem"},
         },
-        "singleBinary": {"replicas": 1, "persistence": {"enabled": True, "size": settings.storage_size}},
+        "singleBinary": {"replicas": 1, "persistence": {"enabled": True, "size": settings.storage_size, "storageClass": storage_class}},
         # The other deployment modes' components, off (the chart refuses a mix).
         "backend": {"replicas": 0},
         "read": {"replicas": 0},
@@ -349,10 +352,11 @@ class StackRelease:
     release_name: str
 
 
-def stack_releases(profile: Profile) -> list[StackRelease]:
+def stack_releases(profile: Profile, platform: dict[str, Any]) -> list[StackRelease]:
+    storage_class = platform["storageClass"]
     return [
         # Its release name is what its own monitors are labelled with and what it selects on.
-        StackRelease("kube-prometheus-stack", stack_values(profile), profile.monitoring.release_label),
+        StackRelease("kube-prometheus-stack", stack_values(profile, storage_class), profile.monitoring.release_label),
         StackRelease("prometheus-blackbox-exporter", blackbox_values(), "prometheus-blackbox-exporter"),
-        StackRelease("loki", loki_values(profile), "loki"),
+        StackRelease("loki", loki_values(profile, storage_class), "loki"),
     ]

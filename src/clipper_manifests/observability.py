@@ -21,6 +21,6 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
             settings.grafana.dashboard_label: settings.grafana.dashboard_label_value,
         },
         "dashboard_folder_annotation": monitoring.DASHBOARD_FOLDER_ANNOTATION,
-        "releases": monitoring.stack_releases(profile),
+        "releases": monitoring.stack_releases(profile, platform),
         "loki_push_url": f"{monitoring.loki_url(profile)}/loki/api/v1/push",
     }

@@ -85,22 +85,40 @@ def raise_prod_aws_api_minimum(project: Path, minimum: int) -> None:
 # --- render -------------------------------------------------------------------------------------------------------------
 
 
-def test_render_one_profile_writes_base_its_component_and_its_overlay_only(project: Path, cli: Cli) -> None:
+def test_render_one_profile_writes_base_and_its_own_folders_only(project: Path, cli: Cli) -> None:
     result = ok(cli("render", "prod-aws"))
 
     out = project / "out"
     assert "(prod-aws)" in result.stdout
-    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "clusters", "components", "dr", "infrastructure", "overlays"]
+    # No components/: the shipped templates give no provider a component of its own (the
+    # StorageClass is in infrastructure/<profile>/controllers, where the first stage needs it).
+    assert sorted(child.name for child in out.iterdir()) == [MANIFEST, "base", "clusters", "dr", "infrastructure", "overlays"]
     assert folders(out / "infrastructure") == ["prod-aws"]
     assert folders(out / "dr") == ["prod-aws"]
     assert folders(out / "clusters") == ["prod-aws"]
-    assert folders(out / "components") == ["aws"]
     assert folders(out / "overlays") == ["prod-aws"]
-    for kustomization in ("base", "components/aws", "overlays/prod-aws"):
+    for kustomization in ("base", "overlays/prod-aws"):
         assert (out / kustomization / "kustomization.yaml").is_file()
     overlay = yaml.safe_load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
     assert "../../base" in overlay["resources"]
-    assert overlay["components"] == ["../../components/aws"]
+    assert "components" not in overlay
+
+
+def test_a_provider_component_is_written_once_and_used_by_that_providers_overlays(project: Path, cli: Cli) -> None:
+    folder = project / "templates" / "components" / "aws" / "resources"
+    folder.mkdir(parents=True)
+    (folder / "configmap.yaml.j2").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: aws-only\ndata:\n  provider: aws\n", encoding="utf-8"
+    )
+    ok(cli("render", "prod-aws", "prod-do"))
+
+    out = project / "out"
+    assert folders(out / "components") == ["aws"]
+    assert (out / "components/aws/configmap-aws-only.yaml").is_file()
+    aws = yaml.safe_load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
+    do = yaml.safe_load((out / "overlays/prod-do/kustomization.yaml").read_text(encoding="utf-8"))
+    assert aws["components"] == ["../../components/aws"]
+    assert "components" not in do
 
 
 def test_the_ownership_manifest_lists_every_generated_file_with_its_hash(project: Path, cli: Cli) -> None:
@@ -225,7 +243,6 @@ def test_removing_a_profile_prunes_its_overlay_and_nothing_else(project: Path, c
 
     assert kept(after) == kept(before)
     assert after["README.md"] == "kept\n"
-    assert "components/digitalocean/kustomization.yaml" in after, "prod-do still uses the digitalocean component"
 
 
 def test_rendering_one_profile_never_changes_another_profiles_overlay(project: Path, cli: Cli) -> None:

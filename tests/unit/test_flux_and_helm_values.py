@@ -16,6 +16,14 @@ def test_a_misspelt_chart_value_is_reported_with_its_path() -> None:
     assert "'replica' was unexpected" in findings[0][1]
 
 
+def test_a_key_the_chart_stopped_reading_is_reported() -> None:
+    # Traefik's chart reads service.spec.type; service.type was dropped in v27 (issue 15).
+    findings = list(_values(_release({"service": {"type": "ClusterIP"}})))
+    assert [path for path, _ in findings] == [("spec", "values", "service")]
+    assert "'type' was unexpected" in findings[0][1]
+    assert list(_values(_release({"service": {"spec": {"type": "ClusterIP"}}}))) == []
+
+
 def test_known_values_pass() -> None:
     assert list(_values(_release({"deployment": {"replicas": 2}, "ingressClass": {"enabled": True}}))) == []
 

@@ -168,6 +168,7 @@ def render(
     """Render profiles into out/ (base, components, overlays), after validating everything."""
 
     def action() -> None:
+        from clipper_manifests.change_summary import summary
         from clipper_manifests.redaction import build_secret_values, redact
         from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
@@ -178,7 +179,7 @@ def render(
         plan = plan_tree(project.out, build.files(), scope, force=force, compared=build.on_disk())
         if check:
             if plan.changed or plan.conflicts:
-                typer.echo(redact(unified_diff(plan), build_secret_values(build)), nl=False)
+                _echo_diff(summary(plan, project.display(project.out)) + redact(unified_diff(plan), build_secret_values(build)))
                 for conflict in plan.conflicts:
                     typer.echo(f"conflict: {conflict}", err=True)
                 again = "--all" if all_profiles else " ".join(names)
@@ -226,25 +227,36 @@ def validate(
 
 
 @app.command()
-def diff(profile: ProfileArg, root: RootOpt = None, out: OutOpt = None, crd_schemas: CrdOpt = None) -> None:
-    """Show what rendering PROFILE would change in out/ (coloured on a terminal)."""
+def diff(
+    profiles: ProfilesArg = None, all_profiles: AllOpt = False, root: RootOpt = None, out: OutOpt = None, crd_schemas: CrdOpt = None
+) -> None:
+    """What rendering would change in out/: a summary per tree, then the unified diff; exit 1
+    when anything would change (like `git diff --exit-code`), 0 when nothing would."""
 
     def action() -> None:
+        from clipper_manifests.change_summary import summary
         from clipper_manifests.redaction import build_secret_values, redact
         from clipper_manifests.write import plan_tree, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
-        names = _select(project, [profile], False)
-        build = _build(project, names)
-        text = redact(unified_diff(plan_tree(project.out, build.files(), build.scope(), force=True)), build_secret_values(build))
+        names = _select(project, profiles, all_profiles)
+        build = _build(project, names, notes=False)
+        plan = plan_tree(project.out, build.files(), None if all_profiles else build.scope(), force=True)
+        text = summary(plan, project.display(project.out))
         if not text:
             typer.echo("no changes", err=True)
             return
-        if sys.stdout.isatty():
-            text = "".join(_colour_line(line) for line in text.splitlines(keepends=True))
-        typer.echo(text, nl=False)
+        _echo_diff(text + redact(unified_diff(plan), build_secret_values(build)))
+        raise typer.Exit(EXIT_INVALID)
 
     _guarded(action)
+
+
+def _echo_diff(text: str) -> None:
+    """A diff on stdout, coloured on a terminal unless NO_COLOR is set (no-color.org)."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        text = "".join(_colour_line(line) for line in text.splitlines(keepends=True))
+    typer.echo(text, nl=False)
 
 
 def _colour_line(line: str) -> str:
@@ -257,6 +269,38 @@ def _colour_line(line: str) -> str:
     if line.startswith("@@"):
         return typer.style(line, fg=typer.colors.CYAN)
     return line
+
+
+@app.command()
+def compare(
+    left: ProfileArg,
+    right: ProfileArg,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when a difference is not allowed by parity.yaml.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    root: RootOpt = None,
+) -> None:
+    """What differs between two rendered environments, object by object, and what parity.yaml does not explain."""
+
+    def action() -> None:
+        from clipper_manifests import compare as comparing
+        from clipper_manifests.compare_report import json_report, text_report
+
+        if output_format not in ("text", "json"):
+            raise UsageError(f"--format {output_format!r} is not text or json")
+        project = find_project(root, None)
+        names = _select(project, [left, right], False)
+        allowances = comparing.load_parity(project.root)
+        build = _build(project, names, notes=False, objects=True)  # an invalid profile stops here, its problems shown
+        items = [build.profiles[name] for name in (left, right)]
+        sides = [(item.name, comparing.objects_by_key(item.built(), item.name)) for item in items]
+        kinds = [(item.profile.provider, item.profile.environment) for item in items if item.profile is not None]
+        result = comparing.compare(sides[0], sides[1], comparing.relation_of(kinds[0], kinds[1]), allowances)
+        typer.echo(json_report(result) if output_format == "json" else text_report(result), nl=False)
+        if check and result.unexplained:
+            typer.echo(f"error: {len(result.unexplained)} difference(s) marked ! are not explained by parity.yaml", err=True)
+            raise typer.Exit(EXIT_INVALID)
+
+    _guarded(action)
 
 
 @app.command("list")

@@ -472,15 +472,43 @@ def test_diff_shows_what_a_render_would_change_and_writes_nothing(project: Path,
     raise_prod_aws_api_minimum(project, 4)
     before = tree_text(project / "out")
 
-    result = ok(cli("diff", "prod-aws"))
+    result = fails(cli("diff", "prod-aws"), 1)  # changes: exit 1, as `git diff --exit-code`
 
     lines = result.stdout.splitlines()
+    assert lines[:3] == ["out: 1 changed", "  overlays/prod-aws: 1 changed", f"M {API_HPA}"], "the summary comes first"
     assert f"+++ b/{API_HPA}" in lines
     assert "-  minReplicas: 3" in lines
     assert "+  minReplicas: 4" in lines
     assert not any(line.startswith("+++") and API_HPA not in line for line in lines), "only the HPA patch changes"
     assert "\x1b[" not in result.stdout, "no colours when stdout is not a terminal"
     assert tree_text(project / "out") == before
+
+
+def test_diff_of_every_profile_sums_up_added_changed_and_removed_files_per_tree(project: Path, cli: Cli) -> None:
+    ok(cli("render", "--all"))
+    raise_prod_aws_api_minimum(project, 4)
+    (project / "profiles" / "staging-do.yaml").unlink()
+    gcp = project / "profiles" / "staging-gcp.yaml"
+    gcp.write_text(gcp.read_text(encoding="utf-8").replace("mode: external", "mode: in-cluster"), encoding="utf-8")
+
+    result = fails(cli("diff", "--all"), 1)
+
+    summary = result.stdout.split("\n---", 1)[0].splitlines()
+    assert summary[0].startswith("out: ") and "added" in summary[0] and "changed" in summary[0] and "removed" in summary[0]
+    assert "  overlays/prod-aws: 1 changed" in summary
+    assert any(line.startswith("  overlays/staging-do: ") and line.endswith(" removed") for line in summary)
+    assert any(line.startswith("  overlays/staging-gcp: ") and "added" in line for line in summary)
+    assert f"M {API_HPA}" in summary and "D overlays/staging-do/kustomization.yaml" in summary
+    assert "A overlays/staging-gcp/statefulset-opensearch.yaml" in summary
+
+
+def test_render_check_prints_the_same_summary_before_its_diff(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    raise_prod_aws_api_minimum(project, 4)
+
+    result = fails(cli("render", "prod-aws", "--check"), 1)
+
+    assert result.stdout.splitlines()[:3] == ["out: 1 changed", "  overlays/prod-aws: 1 changed", f"M {API_HPA}"]
 
 
 def test_diff_says_no_changes_when_out_is_up_to_date(cli: Cli) -> None:
@@ -532,3 +560,20 @@ def test_the_installed_command_exits_with_the_code_and_output_of_the_cli(args: l
     result = subprocess.run([sys.executable, "-m", "clipper_manifests", *args], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == code
     assert text in getattr(result, stream)
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
+def test_a_diff_on_a_terminal_is_coloured_unless_no_color_is_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], no_color: str | None, coloured: bool
+) -> None:
+    import sys
+
+    from clipper_manifests import cli as cli_module
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    if no_color is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", no_color)
+    cli_module._echo_diff("--- a/x\n+++ b/x\n-old\n+new\n")
+    assert ("\x1b[" in capsys.readouterr().out) is coloured

@@ -180,5 +180,8 @@ def rules_table(rules: list[RuleInfo], *, markdown: bool = False) -> str:
         lines += [f"| `{r.id}` | {r.severity} | {r.scope} | {r.summary} | {r.fix} |".replace("\n", " ") for r in rules]
         return "\n".join(lines) + "\n"
     blocks = [f"{r.id}  [{r.severity}, {r.scope}]\n  {r.summary}\n  fix: {r.fix}" for r in rules]
-    footer = "policy rules can be suppressed per object in the profile: policy.exceptions [{rule, object: Kind/name, reason}]"
-    return "\n\n".join(blocks) + f"\n\n{len(rules)} rules; {footer}\n"
+    footer = (
+        "acknowledge a finding in the profile, one at a time: policy.exceptions "
+        "[{rule, object: Kind/name (rules on objects) | key: profile.key (rules on the profile), reason}]"
+    )
+    return "\n\n".join(blocks) + f"\n\n{len(rules)} rule(s); {footer}\n"

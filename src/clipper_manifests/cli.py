@@ -56,8 +56,25 @@ CrdOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[
-    str, typer.Option("--format", help="Problem format: auto (github under GitHub Actions, else text), text, json, github or sarif.")
+    str,
+    typer.Option(
+        "--format",
+        help="Problem format: auto (github under GitHub Actions, else text), text, json, github or sarif.",
+        autocompletion=lambda: ["auto", "text", "json", "github", "sarif"],
+    ),
 ]
+
+
+def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The keys of the profile named on the command line, for `show PROFILE --explain <TAB>`."""
+    from clipper_manifests.explain import profile_keys
+    from clipper_manifests.profiles import load_merged
+
+    try:
+        merged = load_merged(find_project(None, None), str(ctx.params.get("profile")))
+    except ClipperError:
+        return []
+    return [key for key in profile_keys(merged) if key.startswith(incomplete)]
 
 
 def _version(value: bool) -> None:
@@ -276,7 +293,7 @@ def compare(
     left: ProfileArg,
     right: ProfileArg,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when a difference is not allowed by parity.yaml.")] = False,
-    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    output_format: Annotated[str, typer.Option("--format", help="text or json.", autocompletion=lambda: ["text", "json"])] = "text",
     root: RootOpt = None,
 ) -> None:
     """What differs between two rendered environments, object by object, and what parity.yaml does not explain."""
@@ -338,7 +355,13 @@ def list_profiles(root: RootOpt = None) -> None:
 def show(
     profile: ProfileArg,
     explain: Annotated[
-        str | None, typer.Option("--explain", help="A key such as api.replicas.min: where its value comes from.", show_default=False)
+        str | None,
+        typer.Option(
+            "--explain",
+            help="A key such as api.replicas.min (or a mapping such as api.replicas): where its value comes from.",
+            show_default=False,
+            autocompletion=_complete_keys,
+        ),
     ] = None,
     root: RootOpt = None,
 ) -> None:
@@ -464,16 +487,30 @@ def dr_plan(
 
 @app.command("rules")
 def list_rules(
-    report_format: Annotated[str, typer.Option("--format", help="text (a table) or markdown.")] = "text",
+    rule_id: Annotated[str | None, typer.Argument(help="One rule's id (default: every rule).", show_default=False)] = None,
+    report_format: Annotated[
+        str, typer.Option("--format", help="text (a table) or markdown.", autocompletion=lambda: ["text", "markdown"])
+    ] = "text",
 ) -> None:
-    """List every rule: id, severity, what it checks, how to fix it (suppress a policy rule with policy.exceptions)."""
+    """List every rule (or one): id, severity, what it checks, how to fix it (acknowledge a finding with policy.exceptions)."""
 
     def action() -> None:
+        import difflib
+
         from clipper_manifests.catalog import all_rules, rules_table
 
         if report_format not in ("text", "markdown"):
             raise UsageError(f"unknown format {report_format!r}", hint="use text or markdown")
-        typer.echo(rules_table(all_rules(), markdown=report_format == "markdown"), nl=False)
+        rules = all_rules()
+        if rule_id is not None:
+            chosen = [rule for rule in rules if rule.id == rule_id]
+            if not chosen:
+                close = difflib.get_close_matches(rule_id, [rule.id for rule in rules], n=1)
+                raise UsageError(
+                    f"no rule {rule_id!r}", hint=(f"did you mean {close[0]!r}? " if close else "") + "`clipper-manifests rules` lists them"
+                )
+            rules = chosen
+        typer.echo(rules_table(rules, markdown=report_format == "markdown"), nl=False)
 
     _guarded(action)
 
@@ -508,7 +545,11 @@ def docs(
 
 
 def main() -> None:
-    app()
+    # `--debug` is the app's option; people type it after the command too (`render x --debug`).
+    arguments = sys.argv[1:]
+    if "--debug" in arguments[1:] and "--" not in arguments[: arguments.index("--debug")]:
+        arguments = ["--debug", *(argument for argument in arguments if argument != "--debug")]
+    app(args=arguments)
 
 
 def run() -> NoReturn:

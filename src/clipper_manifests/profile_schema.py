@@ -94,7 +94,11 @@ def _describe(error: Any) -> str:
     if error.validator == "enum":
         return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
     if error.validator == "type":
-        return f"{error.instance!r} is {_json_type(error.instance)}, expected {error.validator_value}"
+        message = f"{error.instance!r} is {_json_type(error.instance)}, expected {error.validator_value}"
+        if error.validator_value == "string" and isinstance(error.instance, int | float | bool):
+            # `kubernetesVersion: 1.30` reads as the number 1.3 and `tag: yes` as true.
+            message += '; YAML reads it as a value of that type: put it in quotes exactly as you mean it (e.g. "1.30")'
+        return message
     return str(error.message)
 
 

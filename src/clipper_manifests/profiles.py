@@ -139,12 +139,13 @@ def merge_order(project: Project, name: str) -> list[ProfileFile]:
                 raise ProfileError(f"`extends` forms a cycle: {cycle}", location=where, hint="remove one of the links")
             if not project.profile_path(parent).is_file():
                 partials = sorted(p.stem for p in project.profiles.glob("_*.yaml"))
-                close = difflib.get_close_matches(parent, partials, n=1)
+                profiles = [name for name in project.profile_names() if name != file.name]
+                close = difflib.get_close_matches(parent, partials + profiles, n=1)
                 suggestion = f"did you mean {close[0]!r}? " if close else ""
                 raise ProfileError(
                     f"`extends` names {parent!r}, but {project.display(project.profile_path(parent))} does not exist",
                     location=where,
-                    hint=f"{suggestion}partials: {', '.join(partials) or '(none)'}",
+                    hint=f"{suggestion}partials: {', '.join(partials) or '(none)'}; profiles: {', '.join(profiles) or '(none)'}",
                 )
             if parent not in seen:
                 visit(read_profile_file(project, parent), (*stack, file.name))

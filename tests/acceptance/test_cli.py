@@ -7,12 +7,13 @@ runs from inside it (so messages name `profiles/...` like they do for a user) an
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -350,6 +351,46 @@ def test_explain_lists_the_value_a_child_overrode(project: Path, cli: Cli) -> No
     assert lines[0] == "api.replicas.min: 5"
     assert lines[1].startswith(f"  set at profiles/prod-aws.yaml:{line_count(child)}:")
     assert re.fullmatch(r"  overrides 3 from profiles/_production\.yaml:\d+:\d+", lines[2])
+
+
+def test_explain_of_a_mapping_lists_each_value_below_it_with_its_own_winner(project: Path, cli: Cli) -> None:
+    append_to(project / "profiles" / "prod-aws.yaml", "api:\n  replicas: {min: 5}\n")  # max still from _production
+
+    result = ok(cli("show", "prod-aws", "--explain", "api.replicas"))
+
+    lines = result.stdout.splitlines()
+    assert lines[0] == "api.replicas.max: 12" and lines[1].startswith("  set at profiles/_production.yaml:")
+    assert lines[2] == "api.replicas.min: 5" and lines[3].startswith("  set at profiles/prod-aws.yaml:")
+    assert re.fullmatch(r"  overrides 3 from profiles/_production\.yaml:\d+:\d+", lines[4])
+    assert "overrides min: 3" not in result.stdout, "no whole-mapping override when max survived"
+
+
+def test_explain_completes_the_keys_of_the_profile_on_the_command_line(project: Path) -> None:
+    from clipper_manifests.cli import _complete_keys
+
+    class Context:
+        params: ClassVar[dict[str, str]] = {"profile": "prod-aws"}
+
+    previous = Path.cwd()
+    os.chdir(project)
+    try:
+        keys = _complete_keys(Context(), "api.repl")  # type: ignore[arg-type]
+    finally:
+        os.chdir(previous)
+    assert keys == ["api.replicas", "api.replicas.max", "api.replicas.min"]
+
+
+def test_debug_is_taken_after_the_command_too(project: Path) -> None:
+    command = [sys.executable, "-c", "from clipper_manifests.cli import run; run()", "validate", "no-such-profile", "--debug"]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and "Traceback" in result.stderr and "UsageError: unknown profile" in result.stderr
+
+
+def test_rules_shows_one_rule_by_id(run_cli: RunCli) -> None:
+    result = ok(run_cli("rules", "identity-unique"))
+    assert result.stdout.startswith("identity-unique  [error, check]\n") and "1 rule(s);" in result.stdout
+    typo = fails(run_cli("rules", "identity-uniqe"), 2)
+    assert "no rule 'identity-uniqe'" in typo.stderr and "did you mean 'identity-unique'?" in typo.stderr
 
 
 def test_explain_of_an_unknown_key_is_a_usage_error(cli: Cli) -> None:

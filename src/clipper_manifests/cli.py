@@ -199,12 +199,14 @@ def render(
                 _echo_diff(summary(plan, project.display(project.out)) + redact(unified_diff(plan), build_secret_values(build)))
                 for conflict in plan.conflicts:
                     typer.echo(f"conflict: {conflict}", err=True)
-                again = "--all" if all_profiles else " ".join(names)
-                typer.echo(f"error: {project.display(project.out)} is stale: run `clipper-manifests render {again}` and commit", err=True)
+                again = "clipper-manifests render " + ("--all" if all_profiles else " ".join(names))
+                if plan.conflicts:  # a plain render would refuse too: say what clears the way
+                    raise_on_conflicts(plan, again)
+                typer.echo(f"error: {project.display(project.out)} is stale: run `{again}` and commit", err=True)
                 raise typer.Exit(EXIT_INVALID)
             typer.echo(f"{project.display(project.out)} is up to date ({plan.wanted} files, {len(names)} profile(s))")
             return
-        raise_on_conflicts(plan)
+        raise_on_conflicts(plan, "clipper-manifests render " + ("--all" if all_profiles else " ".join(names)))
         apply_plan(plan)
         counts = f"{len(plan.writes)} written, {len(plan.deletes)} removed, {plan.wanted - len(plan.writes)} unchanged"
         typer.echo(f"{project.display(project.out)}: {counts} ({_listing(names)})")

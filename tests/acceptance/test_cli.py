@@ -179,6 +179,34 @@ def test_a_hand_edited_file_is_kept_until_force(project: Path, cli: Cli) -> None
     ok(cli("render", "prod-aws"))  # and it is the tool's own file again
 
 
+def test_render_check_with_a_hand_edit_says_what_clears_the_way_not_just_stale(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    config = project / "out" / API_CONFIG
+    config.write_text(config.read_text(encoding="utf-8") + "  HAND_EDIT: 'yes'\n", encoding="utf-8")
+
+    result = fails(cli("render", "prod-aws", "--check"), 1)
+
+    assert f"conflict: {API_CONFIG}: edited by hand since it was generated" in result.stderr
+    assert "move your edits into profiles/ or templates/" in result.stderr
+    assert "`clipper-manifests render prod-aws --force` discards them" in result.stderr
+    assert "is stale: run `clipper-manifests render prod-aws` and commit" not in result.stderr, "a plain render would refuse"
+
+
+def test_a_lost_ownership_manifest_is_named_as_such(project: Path, cli: Cli) -> None:
+    ok(cli("render", "prod-aws"))
+    (project / "out" / ".clipper-manifests.json").unlink()
+    before = tree_text(project / "out")
+
+    result = fails(cli("render", "prod-aws"), 1)
+
+    lines = [line for line in result.stderr.splitlines() if line]
+    assert len(lines) == 2, "one message, not a conflict per file"
+    assert re.search(r"out/\.clipper-manifests\.json is missing, but the \d+ file\(s\) in the way carry the tool's header$", lines[0])
+    assert "restore it (git checkout -- out/.clipper-manifests.json)" in lines[1]
+    assert "adopt the files with `clipper-manifests render prod-aws --force`" in lines[1]
+    assert tree_text(project / "out") == before
+
+
 def test_a_file_the_tool_would_write_but_did_not_generate_is_not_overwritten(project: Path, cli: Cli) -> None:
     mine = project / "out" / "overlays" / "prod-aws" / "kustomization.yaml"
     mine.parent.mkdir(parents=True)

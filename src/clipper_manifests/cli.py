@@ -324,18 +324,18 @@ def compare(
 
 @app.command("list")
 def list_profiles(root: RootOpt = None) -> None:
-    """List profiles with provider, environment, cluster and Kubernetes version."""
+    """List profiles with provider, environment, cluster, Kubernetes version and description."""
 
     def action() -> None:
         from clipper_manifests.profiles import load_merged
 
         project = find_project(root, None)
-        rows: list[tuple[str, ...]] = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES")]
+        rows: list[tuple[str, ...]] = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES", "DESCRIPTION")]
         for name in project.profile_names():
             try:
                 data = load_merged(project, name).data
             except ClipperError as error:
-                rows.append((name, f"(cannot load: {error.message})", "", "", "", ""))
+                rows.append((name, f"(cannot load: {error.message})", "", "", "", "", ""))
                 continue
             cluster: dict[str, Any] = data["cluster"] if isinstance(data.get("cluster"), dict) else {}
             fields = (
@@ -344,6 +344,7 @@ def list_profiles(root: RootOpt = None) -> None:
                 cluster.get("name"),
                 cluster.get("region"),
                 data.get("kubernetesVersion"),
+                data.get("description"),
             )
             rows.append((name, *(str(value) if value is not None else "-" for value in fields)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -356,6 +356,9 @@ def test_list_shows_every_profile_with_provider_and_environment(cli: Cli) -> Non
     assert lines[0].split()[:3] == ["PROFILE", "PROVIDER", "ENVIRONMENT"]
     rows = {cells[0]: (cells[1], cells[2]) for cells in (line.split() for line in lines[1:])}
     assert rows == SHIPPED
+    assert lines[0].split()[-1] == "DESCRIPTION", "docs/profiles.md promises `list` shows the description"
+    prod_aws = next(line for line in lines if line.startswith("prod-aws "))
+    assert prod_aws.endswith("Production on EKS with RDS, ElastiCache and Amazon OpenSearch Service")
 
 
 def test_explain_names_the_partial_and_line_that_set_a_value(project: Path, cli: Cli) -> None:

@@ -30,6 +30,15 @@ OPENSEARCH_UID = 1000  # the opensearchproject/opensearch image's user
 REDIS_UID = 1000  # the quay.io/opstree/redis image's user
 
 
+def is_ip_address(text: str) -> bool:
+    """Whether an endpoint is an IP address (else it is a host name)."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class StableName:
     """A Service in the application namespace that stands for a managed endpoint."""
@@ -41,11 +50,7 @@ class StableName:
     @property
     def is_address(self) -> bool:
         """ExternalName needs a DNS name; an IP address gets a selector-less Service and an EndpointSlice."""
-        try:
-            ipaddress.ip_address(self.target)
-        except ValueError:
-            return False
-        return True
+        return is_ip_address(self.target)
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------

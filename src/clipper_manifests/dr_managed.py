@@ -9,11 +9,11 @@ DigitalOcean `[private-]<name>-do-user-<n>-0.<x>.db.ondigitalocean.com`).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from clipper_manifests.data_tier import is_ip_address
 from clipper_manifests.dr import next_name
 from clipper_manifests.dr_target import rfc3339
 from clipper_manifests.model import Profile
@@ -32,20 +32,12 @@ def endpoint(profile: Profile) -> str:
     return managed.endpoint if managed is not None and managed.endpoint else ""
 
 
-def is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def instance(profile: Profile) -> str | None:
     """The provider's name of the database, or None when nothing tells it."""
     if profile.dr.managed_database.instance:
         return profile.dr.managed_database.instance
     host = endpoint(profile)
-    if not host or is_address(host):
+    if not host or is_ip_address(host):
         return None
     if profile.provider == "aws" and host.endswith(".rds.amazonaws.com"):
         return host.split(".", 1)[0]

@@ -3,23 +3,15 @@ profile schema's patterns cannot say it (an address is not a host name; 999 is n
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 
+from clipper_manifests.data_tier import is_ip_address
 from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
 from clipper_manifests.validate.rules import Finding, rule
 
 _DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")
-
-
-def _is_ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _endpoints(profile: Profile) -> Iterator[tuple[tuple[object, ...], str]]:
@@ -43,5 +35,5 @@ def _kubernetes_values(profile: Profile) -> Iterator[Finding]:
     if _DOTTED.fullmatch(profile.domain):
         yield ("domain",), f"{profile.domain} is an IP address, but it becomes the Ingress host, which must be a DNS name", Severity.ERROR
     for path, host in _endpoints(profile):
-        if _DOTTED.fullmatch(host) and not _is_ipv4(host):
+        if _DOTTED.fullmatch(host) and not is_ip_address(host):
             yield path, f"{host} is written as an IPv4 address, but is not one (each number is 0-255, no leading zeros)", Severity.ERROR

@@ -7,6 +7,7 @@ the `profile.a.b` attributes it reads), so the list cannot drift from what the r
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from dataclasses import dataclass
@@ -154,6 +155,7 @@ def all_rules() -> list[RuleInfo]:
     return [*sorted(profile, key=lambda r: r.id), *sorted(policy, key=lambda r: r.id), *checks]
 
 
+@functools.cache  # asked once per profile
 def rule_ids() -> frozenset[str]:
     """The id of every rule `all_rules` lists, without reading their sources (cheap)."""
     from clipper_manifests.validate.policy import POLICY_RULES

@@ -18,10 +18,10 @@ import pytest
 import yaml
 
 from tests import helm_charts
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO
 from tests.helm_charts import CHARTS, OUT, Charts, Release
 
-pytestmark = pytest.mark.skipif(not (SHARED / "charts").is_dir(), reason="needs ../shared/charts (the real upstream charts); CI has it")
+pytestmark = pytest.mark.shared("charts")  # the real upstream charts
 
 RELEASES = helm_charts.shipped_releases()
 PLATFORM = yaml.safe_load((REPO / "templates" / "platform.yaml").read_text(encoding="utf-8"))

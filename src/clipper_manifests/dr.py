@@ -45,6 +45,13 @@ def restore_test_name(platform: dict[str, Any]) -> str:
     return f"{cluster_name(platform)}-restore-test"
 
 
+def restore_test_runner(platform: dict[str, Any]) -> str:
+    """The restore test's own ServiceAccount, Role, RoleBinding and ConfigMap. Not the scratch
+    cluster's name: CloudNativePG gives that to the instances' ServiceAccount, Role and
+    RoleBinding and would rewrite ours (operator-name-taken)."""
+    return f"{restore_test_name(platform)}-runner"
+
+
 def next_name(current: str, attempt: int = 1) -> str:
     """The next generation of an archive folder or a managed instance: postgres → postgres-r1,
     postgres-r1 → postgres-r2. A second attempt after a failed one needs yet another (attempt 2
@@ -219,6 +226,7 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
         "restore_test": {
             "enabled": scratch is not None,
             "name": restore_test_name(platform),
+            "runner": restore_test_runner(platform),
             "labels": {**RESTORE_TEST_LABELS, "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT},
             "selector": {"matchLabels": dict(RESTORE_TEST_LABELS)},
             "cluster_selector": {"matchLabels": {"cnpg.io/cluster": restore_test_name(platform)}},

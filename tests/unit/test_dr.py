@@ -114,7 +114,7 @@ def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_fro
 @pytest.mark.parametrize("name", ["staging-aws", "staging-do", "staging-gcp"])
 def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) -> None:
     item = built(name)
-    [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test"]
+    [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"]
     scratch = yaml.safe_load(config_map["data"]["cluster.yaml"])
     assert scratch == dr.scratch_cluster(profile(name), PLATFORM)
     assert scratch["metadata"] == {

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import context, flux, kustomize, layout, parallel
+from clipper_manifests import context, dr, flux, kustomize, layout, parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
@@ -129,6 +129,7 @@ class Build:
         folders = [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components)]
         for name in self.profiles:
             folders += [layout.overlay_dir(name), *(folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values())]
+            folders.append(layout.DR_DIR.format(profile=name))
         return folders
 
 
@@ -282,13 +283,14 @@ class Builder:
     def _profile_folders(self, name: str, values: dict[str, Any]) -> list[Layer]:
         """Per-profile folders without Kustomize transformations (infrastructure, Flux entry)."""
         layers: list[Layer] = []
-        for template_folder, directory in layout.PROFILE_FOLDERS.items():
+        profile: Profile = values["profile"]
+        folders = [(template, directory.format(profile=name)) for template, directory in layout.PROFILE_FOLDERS.items()]
+        folders += [(f"dr/{step}", dr.step_folder(profile, step)) for step in dr.FOLDER_STEPS]
+        for template_folder, directory in folders:
             # Later folders (the Flux entry) may refer to the earlier ones that exist.
             folder_values = {**values, "folders": [layer.directory for layer in layers]}
-            kind: layout.LayerKind = "entry" if directory == layout.ENTRY_FOLDER else "plain"
-            layer = Layer(
-                kind=kind, directory=directory.format(profile=name), resources=self._render_folder(template_folder, folder_values)
-            )
+            kind: layout.LayerKind = "entry" if directory == layout.ENTRY_FOLDER.format(profile=name) else "plain"
+            layer = Layer(kind=kind, directory=directory, resources=self._render_folder(template_folder, folder_values))
             if layer.resources:
                 _check_layer(layer)
                 layers.append(layer)

@@ -1,8 +1,10 @@
 """Disaster recovery of a profile: the objects of out/dr/<profile>/ and the monthly restore test.
 
-The recovery runs in four steps, each its own Kustomize folder, applied one after the other by
-hand (`clipper-manifests dr-plan` prints the commands): 1-restore (in-cluster PostgreSQL: a
-CloudNativePG Cluster bootstrapped from the object store), 2-reindex, 3-reembed, 4-verify.
+The recovery's steps that apply objects each have their own Kustomize folder, applied one after
+the other by hand (`clipper-manifests dr-plan` prints the commands), numbered like the runbook's
+steps (dr_budget): restore (in-cluster PostgreSQL: a CloudNativePG Cluster bootstrapped from the
+object store), verify (before traffic), backup (in-cluster: the restored cluster's first base
+backup, before traffic), then, with traffic back, reindex, reembed and verify-search.
 
 Restore keeps the Cluster's name, so postgres-rw, the postgres-app Secret, the NetworkPolicies
 and the monitors that select `cnpg.io/cluster: postgres` all keep working. It reads the
@@ -18,13 +20,14 @@ import json
 import re
 from typing import Any
 
-from clipper_manifests import data_tier
+from clipper_manifests import data_tier, dr_budget
 from clipper_manifests.model import Profile
 from clipper_manifests.yamlio import dump_document, kubernetes_order
 
-STEPS = ("restore", "reindex", "reembed", "verify")
+# The steps with a folder (templates/dr/<step>), in runbook order.
+FOLDER_STEPS = ("restore", "verify", "backup", "reindex", "reembed", "verify-search")
 ORIGIN = "origin"  # the externalClusters entry a recovery reads from
-JOBS = {"reindex": "dr-reindex", "reembed": "dr-reembed", "verify": "dr-verify"}
+JOBS = {"reindex": "dr-reindex", "reembed": "dr-reembed", "verify": "dr-verify", "verify-search": "dr-verify-search"}
 EXPECTED_COUNTS = "dr-expected-counts"  # optional ConfigMap: the operator's row counts, key = table
 COMPONENT = {"app.kubernetes.io/component": "disaster-recovery"}
 RESTORE_TEST_LABELS = {"app.kubernetes.io/name": "restore-test"}
@@ -33,8 +36,18 @@ JOB_TTL_SECONDS = 86400  # a finished DR Job (and its logs) stays a day
 RESTORE_TEST_TTL_SECONDS = 6 * 3600  # the scratch cluster is deleted with its Job
 
 
-def step_folder(profile: str, step: str) -> str:
-    return f"dr/{profile}/{STEPS.index(step) + 1}-{step}"
+def step_folder(profile: Profile, step: str) -> str:
+    """out/dr/<profile>/<n>-<step>, n being the step's number in the runbook (a step this
+    profile does not run gets a folder name all the same; its template renders nothing)."""
+    steps = dr_budget.budget(profile)
+    number = steps.number(step) if any(item.key == step for item in steps.steps) else 0
+    return f"dr/{profile.name}/{number}-{step}"
+
+
+def base_backup_name(server_name: str) -> str:
+    """The Backup a restored cluster takes before traffic resumes, named after its new archive
+    folder, so each recovery's is its own."""
+    return f"{server_name}-base"
 
 
 def cluster_name(platform: dict[str, Any]) -> str:
@@ -43,6 +56,13 @@ def cluster_name(platform: dict[str, Any]) -> str:
 
 def restore_test_name(platform: dict[str, Any]) -> str:
     return f"{cluster_name(platform)}-restore-test"
+
+
+def restore_test_runner(platform: dict[str, Any]) -> str:
+    """The restore test's own ServiceAccount, Role, RoleBinding and ConfigMap. Not the scratch
+    cluster's name: CloudNativePG gives that to the instances' ServiceAccount, Role and
+    RoleBinding and would rewrite ours (operator-name-taken)."""
+    return f"{restore_test_name(platform)}-runner"
 
 
 def next_name(current: str, attempt: int = 1) -> str:
@@ -99,7 +119,9 @@ def scratch_cluster(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
     if profile.postgres.mode != "in-cluster" or in_cluster is None or in_cluster.storage is None or in_cluster.resources is None:
         return None
     name = restore_test_name(platform)
-    storage = {"storageClass": platform["storageClass"], "size": in_cluster.storage.size}
+    # Its own class, reclaimPolicy Delete: the live class keeps volumes (Retain), which would
+    # leave a scratch cluster's volumes behind every month.
+    storage = {"storageClass": platform["scratchStorageClass"], "size": in_cluster.storage.size}
     spec: dict[str, Any] = {
         "description": "Monthly restore test of the latest backup; deleted with its Job",
         "imageName": platform["dataServices"]["postgres"]["image"],
@@ -158,12 +180,16 @@ def check_env(profile: Profile, platform: dict[str, Any], search: bool) -> list[
     return env + [{"name": f"COUNT_SQL_{index}", "value": facts["searchIndices"][index]} for index in indices]
 
 
-def verify_env(profile: Profile, platform: dict[str, Any], host: str | None = None, defer: bool = True) -> dict[str, list[dict[str, Any]]]:
+def verify_env(
+    profile: Profile, platform: dict[str, Any], host: str | None = None, defer: bool = True, search: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     """The environment of each check container. `defer`: a failed check records itself in
     /work/failed and the last container fails the Job (the DR verify Job reports everything
-    at once); without it the first failure ends the run (the restore test)."""
-    search = host is None  # the restore test's scratch cluster has no search index of its own
+    at once); without it the first failure ends the run (the restore test). `search`: compare
+    the search aliases with their tables (after the rebuild; the restore test's scratch cluster
+    has no search index of its own)."""
     database = postgres_env(platform, host)
+    indices = " ".join(platform["dr"]["searchIndices"]) if search else ""
 
     def check(name: str) -> list[dict[str, Any]]:
         # WORK_DIR: an emptyDir the containers of one verify pod share (row counts, failures).
@@ -175,7 +201,7 @@ def verify_env(profile: Profile, platform: dict[str, Any], host: str | None = No
         "database": [*check("database"), *database, *check_env(profile, platform, search)],
         "search": [
             {"name": "WORK_DIR", "value": WORK_DIR},
-            {"name": "SEARCH_INDICES", "value": " ".join(platform["dr"]["searchIndices"])},
+            {"name": "SEARCH_INDICES", "value": indices},
             {"name": "SEARCH_TOLERANCE_PERCENT", "value": f"{profile.dr.verify.search_tolerance_percent:g}"},
         ],
     }
@@ -214,11 +240,18 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
             # Without -force a second attempt skips the clips that already have an embedding.
             "backoff_limit": 0 if dr.reembed.force else 1,
         },
-        "verify": {"deadline": dr.verify.timeout_minutes * 60, **_env_keys(verify_env(profile, platform))},
+        "verify": {"job": JOBS["verify"], "deadline": dr.verify.timeout_minutes * 60, **_env_keys(verify_env(profile, platform))},
+        "verify_search": {
+            "job": JOBS["verify-search"],
+            "deadline": dr.verify.timeout_minutes * 60,
+            **_env_keys(verify_env(profile, platform, search=True)),
+        },
+        "base_backup": lambda objects: _base_backup_for_folder(objects, profile, platform),
         "restore_cluster": lambda objects: _restore_for_folder(objects, profile, platform),
         "restore_test": {
             "enabled": scratch is not None,
             "name": restore_test_name(platform),
+            "runner": restore_test_runner(platform),
             "labels": {**RESTORE_TEST_LABELS, "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT},
             "selector": {"matchLabels": dict(RESTORE_TEST_LABELS)},
             "cluster_selector": {"matchLabels": {"cnpg.io/cluster": restore_test_name(platform)}},
@@ -257,6 +290,21 @@ def restore_test_steps(name: str, wait_seconds: int) -> list[dict[str, Any]]:
 
 def _env_keys(env: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     return {f"{name}_env": value for name, value in env.items()}
+
+
+def base_backup(live: dict[str, Any], profile: Profile, platform: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
+    """The restored cluster's first base backup: until it completes, its new archive folder has
+    WAL but nothing to replay it onto, so no point after the restore could be recovered."""
+    server = next_name(data_tier.archive_server_name(profile, platform), attempt)
+    labels = {"app.kubernetes.io/part-of": platform["partOf"], **COMPONENT}
+    metadata = {"name": base_backup_name(server), "namespace": profile.namespace, "labels": labels}
+    spec = {"cluster": {"name": live["metadata"]["name"]}, "method": "plugin", "pluginConfiguration": {"name": data_tier.BARMAN_PLUGIN}}
+    return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Backup", "metadata": metadata, "spec": spec}
+
+
+def _base_backup_for_folder(objects: list[dict[str, Any]], profile: Profile, platform: dict[str, Any]) -> dict[str, Any] | None:
+    live = live_cluster(objects, platform)
+    return base_backup(live, profile, platform) if live is not None else None
 
 
 def _restore_for_folder(objects: list[dict[str, Any]], profile: Profile, platform: dict[str, Any]) -> dict[str, Any] | None:

@@ -41,7 +41,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
     current = now()
     target = parse_target(point_in_time, profile, current) if point_in_time else None
     built = item.built()
-    folders = {step: dr.step_folder(profile.name, step) for step in dr.STEPS if dr.step_folder(profile.name, step) in built}
+    folders = {step: dr.step_folder(profile, step) for step in dr.FOLDER_STEPS if dr.step_folder(profile, step) in built}
     shown = {step: project.display(project.out / folder) for step, folder in folders.items()}
     stages = flux.stages(profile, sorted(built))
     return PlanInput(

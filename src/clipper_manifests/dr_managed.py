@@ -150,3 +150,25 @@ def _digitalocean(profile: Profile, source: str, new: str, target: datetime | No
             'NEW_ENDPOINT=$(doctl databases connection "$NEW_ID" --private --format Host --no-header)',
         ],
     )
+
+
+def status_commands(profile: Profile) -> list[str]:
+    """What the provider says about the database: its state and the latest restorable time."""
+    source = instance(profile)
+    if source is None:
+        return ["# the provider's name of the database is unknown: set dr.managedDatabase.instance"]
+    if profile.provider == "aws":
+        rds = f"aws rds --region {profile.cluster.region}"
+        if is_aurora(profile):
+            query = "DBClusters[0].[Status,LatestRestorableTime,EarliestRestorableTime]"
+            return [f"{rds} describe-db-clusters --db-cluster-identifier {source} --query '{query}' --output text"]
+        query = "DBInstances[0].[DBInstanceStatus,LatestRestorableTime]"
+        return [f"{rds} describe-db-instances --db-instance-identifier {source} --query '{query}' --output text"]
+    if profile.provider == "gcp":
+        project = profile.dr.managed_database.project or (profile.secrets.gcp.project_id if profile.secrets.gcp else None)
+        where = f" --project={project}" if project else ""
+        return [
+            f"gcloud sql instances describe {source}{where} --format='value(state)'",
+            f"gcloud sql operations list --instance={source}{where} --limit=5",
+        ]
+    return [f"doctl databases list --format Name,Status,Engine --no-header | awk '$1 == \"{source}\"'"]

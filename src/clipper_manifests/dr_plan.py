@@ -16,15 +16,28 @@ from clipper_manifests import data_tier, dr, dr_managed
 from clipper_manifests.context import migration_job_name
 from clipper_manifests.dr_runbook import PlanInput, RunbookBase
 from clipper_manifests.dr_target import lag_warning, rfc3339
+from clipper_manifests.yamlio import dump_document, kubernetes_order
+
+
+def alertmanager_statefulset(release: str) -> str:
+    """The StatefulSet prometheus-operator runs for kube-prometheus-stack's Alertmanager: the
+    chart's fullname (the release name when it contains the chart's name, else both; at most 26
+    characters) + "-alertmanager", prefixed "alertmanager-" by the operator."""
+    chart = "kube-prometheus-stack"
+    fullname = (release if chart in release else f"{release}-{chart}")[:26].rstrip("-")
+    return f"alertmanager-{fullname}-alertmanager"
 
 
 class Runbook(RunbookBase):
     def text(self) -> str:
         self._header()
+        self._detect()
         self._prepare()
         self._restore()
-        self._jobs()
+        self._verify()
+        self._base_backup()
         self._hand_back()
+        self._after_traffic()
         self._afterwards()
         self._restore_test()
         return "\n".join(self.lines).rstrip("\n") + "\n"
@@ -49,27 +62,66 @@ class Runbook(RunbookBase):
             f"- Restore to {target}; RTO {backup.rto_minutes} min, RPO {backup.rpo_minutes} min",
             f"- Declared database size {profile.dr.database_size} (dr.databaseSize); restore throughput {self.budget.throughput}",
             "",
+            "The clock starts at the incident (T+0), not at the first command. Budgets are estimates; a Job's deadline is "
+            "well above its budget, so a slow step runs late instead of being killed: when one overruns, say so in the "
+            "incident channel and keep going.",
+            "",
             "| step | budget | done by |",
             "| --- | ---: | ---: |",
         )
         elapsed = 0
-        for number, item in enumerate(self.budget.steps):
-            elapsed += item.minutes
-            self.say(f"| {number}. {item.title} | {item.minutes} min | T+{elapsed} min |")
-        self.say(f"| **total** (RTO {self.budget.rto_minutes} min) | **{self.budget.total} min** | |", "")
+        for number, item in enumerate(self.budget.steps, start=1):
+            if item.in_rto:
+                elapsed += item.minutes
+                self.say(f"| {number}. {item.title} | {item.minutes} min | T+{elapsed} min |")
+            else:
+                self.say(f"| {number}. {item.title} | {item.minutes} min | after traffic |")
+        self.say(f"| **traffic resumes** (RTO {self.budget.rto_minutes} min) | **{self.budget.total} min** | |", "")
         warnings = self.budget.warnings()
         lag = lag_warning(self.plan.target, self.plan.now, profile) if self.plan.target else None
         for warning in [*warnings, *([lag] if lag else [])]:
             self.say(f"> **warning:** {warning}", "")
 
+    def _detect(self) -> None:
+        self.step(
+            "detect",
+            "A restore loses every write after the restored point and takes the API down: decide on it only when the data "
+            "is lost or corrupted (a dropped table, a bad migration, a destroyed volume or instance), not when the database "
+            "is merely unreachable (then fix the network, the node or the failover instead). Look, then decide with the "
+            "incident lead and write the decision and the restore point into the incident channel.",
+        )
+        if self.profile.postgres.mode == "in-cluster":
+            name = dr.cluster_name(self.platform)
+            self.shell(
+                self.k(f"get clusters.postgresql.cnpg.io/{name} pods -l cnpg.io/cluster={name}"),
+                self.k(f"logs -l cnpg.io/cluster={name},cnpg.io/instanceRole=primary -c postgres --tail=50"),
+            )
+        else:
+            self.shell(*dr_managed.status_commands(self.profile))
+
+    def _silence(self, verb: str) -> str:
+        """amtool inside the Alertmanager pod (the image carries it): no port-forward needed."""
+        monitoring = self.profile.monitoring
+        where = (
+            f"kubectl -n {monitoring.namespace} exec statefulset/{alertmanager_statefulset(monitoring.release_label)} -c alertmanager --"
+        )
+        url = "--alertmanager.url=http://localhost:9093"
+        if verb == "add":
+            comment = f"DR {self.profile.name}: PostgreSQL restore in progress"
+            duration = f"{self.budget.total}m"
+            return f'SILENCE=$({where} amtool silence add namespace={self.ns} --duration={duration} --comment="{comment}" {url})'
+        return f'{where} amtool silence expire "$SILENCE" {url}'
+
     def _prepare(self) -> None:
         api, stage = self.platform["api"]["name"], self.plan.flux_stage
         self.step(
             "prepare",
-            "Stop Flux from undoing the recovery, stop the API from writing, and expect its alerts "
-            f"(silence namespace `{self.ns}` in Alertmanager for the RTO).",
+            f"Silence namespace `{self.ns}` in Alertmanager until traffic should be back (the API's alerts are expected now; "
+            "the silence expires by itself, and step 'resume' lifts it), stop Flux from undoing the recovery, and stop the "
+            "API from writing. Keep `$SILENCE` in this shell.",
         )
         self.shell(
+            self._silence("add"),
             f"flux suspend kustomization {stage} -n {self.platform['flux']['namespace']}",
             self.k(f"scale deployment/{api} --replicas=0"),
             self.k(f"wait --for=delete pod -l app.kubernetes.io/name={api} --timeout=2m"),
@@ -91,21 +143,24 @@ class Runbook(RunbookBase):
             self.k(f"delete clusters.postgresql.cnpg.io/{name} --wait --timeout=5m"),
         )
 
-    def _jobs(self) -> None:
+    def _after_traffic(self) -> None:
         folders = self.plan.folders
-        if "reindex" in folders:
-            self._job(
-                "reindex",
-                "search-index-manager exits 0 even when one index failed: read its log; the "
-                "verify step compares every alias with its table.",
-            )
-        else:
+        if "reindex" not in folders:
             self.say(
                 "## Search indices: not rebuilt",
                 "",
-                "images.tools is not set: no Job can run search-index-manager. Set it and render again.",
+                "images.tools is not set: no Job can run search-index-manager. Set it and render again; until then search "
+                "answers from the indices as they were before the restore.",
                 "",
             )
+            return
+        self._job(
+            "reindex",
+            "Traffic is back; search is rebuilt now, not before: the API serves without OpenSearch (readiness stays 200, "
+            "'degraded', and search falls back to PostgreSQL full-text search), and until the alias swap the old indices may "
+            "list clips the restored database no longer has. search-index-manager exits 0 even when one index failed: read "
+            "its log; step 'verify-search' compares every alias with its table.",
+        )
         if "reembed" in folders:
             force = " with -force: every clip is embedded again (API cost)" if self.profile.dr.reembed.force else ""
             self._job(
@@ -113,7 +168,10 @@ class Runbook(RunbookBase):
                 f"Optional: a restore brings the embeddings back with the clips. Run it when clips "
                 f"lack embeddings, or{force or ' set dr.reembed.force after a model change'}.",
             )
-        self._verify()
+        self._verify_job(
+            "verify-search",
+            "The checks of step 'verify' again, and every search alias against its table.",
+        )
 
     def _job(self, key: str, note: str) -> None:
         job, folder = dr.JOBS[key], self.plan.folders[key]
@@ -121,16 +179,21 @@ class Runbook(RunbookBase):
         self.shell(
             self.k(f"delete job/{job} --ignore-not-found   # a finished Job of an earlier run would not run again"),
             f"kubectl apply -k {folder}",
-            self.k(f"wait --for=condition=Complete job/{job} --timeout={self.budget.minutes(key)}m || {self.k(f'describe job/{job}')}"),
+            self.k(f"wait --for=condition=Complete job/{job} --timeout={self._deadline(key)}m || {self.k(f'describe job/{job}')}"),
             self.k(f"logs job/{job} -c {key}   # follow it from a second terminal with logs -f"),
         )
 
+    def _deadline(self, key: str) -> int:
+        """How long to wait for a Job: its deadline (the budget is only what it should take)."""
+        dr_settings = self.profile.dr
+        deadlines = {"reindex": dr_settings.reindex.timeout_minutes, "reembed": dr_settings.reembed.timeout_minutes}
+        return deadlines.get(key, dr_settings.verify.timeout_minutes)
+
     def _verify(self) -> None:
-        job = dr.JOBS["verify"]
         self.step(
             "verify",
-            "Schema version (golang-migrate, not dirty), extensions, key tables against the figures "
-            "from before the incident, search aliases against their tables. Every check reports; the Job fails if one did.",
+            "Before any traffic: schema version (golang-migrate, not dirty), extensions, key tables against the figures from "
+            "before the incident. Every check reports; the Job fails if one did. (Search is checked after its rebuild.)",
         )
         expected = self.plan.expected
         tables = self.platform["dr"]["keyTables"]
@@ -143,18 +206,50 @@ class Runbook(RunbookBase):
                 "requires non-empty tables.",
                 "",
             )
-        self.shell(
-            self.k(f"delete job/{job} --ignore-not-found"),
-            f"kubectl apply -k {self.plan.folders['verify']}",
-            self.k(
-                f"wait --for=condition=Complete job/{job} --timeout={self.budget.minutes('verify')}m; "
-                f"{self.k(f'logs job/{job} --all-containers')}"
-            ),
-        )
+        self._verify_commands("verify")
         self.say(
             f"Schema behind this release: `{self.k(f'delete job/{migration_job_name(self.profile)}')}` (Flux runs the migration "
             "again when it resumes), hand back to Flux below, then verify again before scaling the API up. Dirty, empty or "
             "missing data: do not resume traffic; restore to an earlier --point-in-time instead.",
+            "",
+        )
+
+    def _verify_job(self, key: str, note: str) -> None:
+        self.step(key, note)
+        self._verify_commands(key)
+
+    def _verify_commands(self, key: str) -> None:
+        job = dr.JOBS[key]
+        self.shell(
+            self.k(f"delete job/{job} --ignore-not-found"),
+            f"kubectl apply -k {self.plan.folders[key]}",
+            self.k(
+                f"wait --for=condition=Complete job/{job} --timeout={self._deadline(key)}m; {self.k(f'logs job/{job} --all-containers')}"
+            ),
+        )
+
+    def _base_backup(self) -> None:
+        if self.profile.postgres.mode != "in-cluster":
+            return
+        live, plan = self.plan.live_cluster, self.plan
+        assert live is not None, "in-cluster profiles render a Cluster"
+        backup = dr.base_backup(live, self.profile, self.platform, plan.attempt)
+        name = backup["metadata"]["name"]
+        self.step(
+            "backup",
+            f"Mandatory before traffic: the new archive folder `{self.new_server}` holds WAL but no base backup to replay it "
+            "onto, so until this Backup completes nothing written after the restore could be recovered.",
+        )
+        if plan.attempt == 1:
+            self.shell(f"kubectl apply -k {plan.folders['backup']}")
+        else:
+            self.say(f"The committed {plan.folders['backup']} names the first attempt's backup; this one is applied instead:", "")
+            self.shell("kubectl apply -f - <<'EOF'", dump_document(kubernetes_order(backup)).rstrip("\n"), "EOF")
+        wait = 2 * self.budget.minutes("backup")  # the backup goes on if the wait gives up
+        self.shell(self.k(f"wait --for=jsonpath='{{.status.phase}}'=completed backups.postgresql.cnpg.io/{name} --timeout={wait}m"))
+        self.say(
+            f"Phase `failed`: `{self.k(f'describe backups.postgresql.cnpg.io/{name}')}` (bucket access, the plugin's sidecar "
+            "logs); fix it and apply again under a new name. Do not resume traffic without a completed base backup.",
             "",
         )
 
@@ -190,22 +285,23 @@ class Runbook(RunbookBase):
             self.k(f"scale deployment/{api} --replicas={profile.api.replicas.min}   # the HPA takes over from here"),
             self.k(f"rollout status deployment/{api} --timeout=5m"),
             f"curl -fsS https://{profile.domain}{self.platform['api']['health']['loadBalancer']}",
+            self._silence("expire") + "   # alerts reach people again",
         )
 
     def _afterwards(self) -> None:
         self.say("## Afterwards (outside the RTO)", "")
-        folders = " ".join(self.plan.folders[step] for step in ("reindex", "reembed", "verify") if step in self.plan.folders)
+        folders = " ".join(
+            self.plan.folders[step] for step in ("verify", "reindex", "reembed", "verify-search") if step in self.plan.folders
+        )
         items = [f"Remove the Jobs (they also expire after a day): `for folder in {folders}; do kubectl delete -k $folder; done`"]
         if self.plan.expected:
             items.append(f"`{self.k(f'delete configmap {dr.EXPECTED_COUNTS}')}`")
         if self.profile.postgres.mode == "in-cluster":
-            name = dr.cluster_name(self.platform)
             items.append(
-                f"Take a base backup now: the new archive folder has none until the next scheduled one, and no point in time "
-                f"after the restore is recoverable before it: `kubectl cnpg backup {name} -n {self.ns} --method plugin "
-                f"--plugin-name barman-cloud.cloudnative-pg.io`"
+                "The broken cluster's volumes (clipper-ssd keeps them: Retain) are Released PersistentVolumes now: "
+                "delete them with `kubectl delete pv <name>` once nobody needs them for forensics."
             )
-        else:
+        if self.profile.postgres.mode != "in-cluster":
             items.append(
                 "Recreate the read replicas and list them in postgres.managed.readEndpoints; delete the broken "
                 "instance once nobody needs it."
@@ -227,7 +323,8 @@ class Runbook(RunbookBase):
             )
             self.say(
                 f"CronJob `{name}` ({schedule}, UTC) restores the latest backup into the scratch cluster `{name}`, runs the "
-                "schema and database checks against it and is deleted with its scratch cluster 6 h later; "
+                "schema and database checks against it and is deleted with its scratch cluster 6 h later (its volumes are "
+                f"on `{self.platform['scratchStorageClass']}`, reclaimPolicy Delete, so they go too); "
                 f"ClipperPostgresRestoreTestFailed and ClipperPostgresRestoreTestOverdue alert on it.{identity} "
                 "Run it by hand, and time it:",
                 "",

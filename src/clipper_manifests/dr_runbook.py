@@ -45,9 +45,13 @@ class RunbookBase:
         self.say("```sh", *commands, "```", "")
 
     def step(self, key: str, note: str = "") -> None:
-        number, item = next((index, step) for index, step in enumerate(self.budget.steps) if step.key == key)
-        self.elapsed += item.minutes
-        self.say(f"## {number}. {item.title} — {item.minutes} min (done by T+{self.elapsed} min)", "")
+        """A step's heading, numbered like its out/dr/ folder."""
+        number, item = self.budget.number(key), next(step for step in self.budget.steps if step.key == key)
+        if item.in_rto:
+            self.elapsed += item.minutes
+            self.say(f"## {number}. {item.title} — {item.minutes} min (done by T+{self.elapsed} min)", "")
+        else:
+            self.say(f"## {number}. {item.title} — about {item.minutes} min, after traffic resumed (outside the RTO)", "")
         if note:
             self.say(note, "")
 
@@ -81,8 +85,13 @@ class RunbookBase:
             self.say(f"The committed {plan.folders['restore']} restores the latest point; this variant ({why}) is applied instead:", "")
             self.shell("kubectl apply -f - <<'EOF'", dump_document(kubernetes_order(cluster)).rstrip("\n"), "EOF")
         minutes = self.budget.minutes("restore")
+        self.say(
+            f"Budget {minutes} min; the wait gives up at twice that, and the restore goes on regardless (WAL replay can be "
+            "slow; the Cluster's phase and its pods' logs show progress).",
+            "",
+        )
         self.shell(
-            self.k(f"wait --for=condition=Ready clusters.postgresql.cnpg.io/{name} --timeout={minutes}m"),
+            self.k(f"wait --for=condition=Ready clusters.postgresql.cnpg.io/{name} --timeout={2 * minutes}m"),
             self.k(f"get clusters.postgresql.cnpg.io/{name} -w   # in a second terminal: the phase, up to 'Cluster in healthy state'"),
         )
         self.say(

@@ -18,12 +18,11 @@ PROFILE_FOLDERS = {
     "infrastructure/controllers": "infrastructure/{profile}/controllers",
     "infrastructure/configs": "infrastructure/{profile}/configs",
     "cluster": "clusters/{profile}",
-    # Disaster recovery, one folder per step, applied by hand in order (dr-plan; Flux never does).
-    "dr/restore": "dr/{profile}/1-restore",
-    "dr/reindex": "dr/{profile}/2-reindex",
-    "dr/reembed": "dr/{profile}/3-reembed",
-    "dr/verify": "dr/{profile}/4-verify",
 }
+# Disaster recovery, one folder per step that applies objects (templates/dr/<step>), applied by
+# hand in order (dr-plan; Flux never does). Their output folders carry the runbook's step
+# numbers, which depend on the profile (dr.step_folder), all under this one:
+DR_DIR = "dr/{profile}"
 # The folder a cluster's `flux bootstrap --path` points at. It gets no kustomization.yaml:
 # bootstrap adds flux-system/ beside our files, and Flux generates a kustomization that
 # includes both; one of ours would leave Flux's own objects out.

@@ -450,19 +450,22 @@ class ManagedDatabase:
 @dataclass(frozen=True)
 class DrReindex:
     command: tuple[str, ...] = ("search-index-manager", "rebuild", "-index", "all")
-    timeout_minutes: int = 15
+    budget_minutes: int = 15  # what the step is expected to take (the runbook's budget)
+    timeout_minutes: int = 60  # the Job's deadline: well above the budget, so a slow run is not killed
 
 
 @dataclass(frozen=True)
 class DrReembed:
     command: tuple[str, ...] = ("backfill-embeddings", "-batch", "50")
     force: bool = False
-    timeout_minutes: int = 5
+    budget_minutes: int = 5
+    timeout_minutes: int = 60
 
 
 @dataclass(frozen=True)
 class DrVerify:
-    timeout_minutes: int = 5
+    budget_minutes: int = 5
+    timeout_minutes: int = 15
     row_count_tolerance_percent: float = 5
     search_tolerance_percent: float = 2
 
@@ -478,6 +481,8 @@ class DisasterRecovery:
     """out/dr/<profile>/, the restore test and the `dr-plan` time budget."""
 
     database_size: str = "10Gi"
+    wal_per_day: str = "2Gi"  # WAL archived a day: at worst a day of it is replayed after the base backup
+    detect_minutes: int = 15  # from the incident to the decision to restore: alert, page, diagnose, decide
     restore_throughput: RestoreThroughput | None = None
     managed_database: ManagedDatabase = field(default_factory=ManagedDatabase)
     reindex: DrReindex = field(default_factory=DrReindex)

@@ -51,15 +51,49 @@ def test_point_in_time_runbook(profile: str, cli: Cli, snapshot: SnapshotAsserti
 @pytest.mark.parametrize("profile", SHIPPED)
 def test_steps_add_up_within_the_rto_and_name_the_real_objects(profile: str, cli: Cli) -> None:
     text = plan(cli, profile)
-    budgets = [int(minutes) for minutes in re.findall(r"^## \d+\. .* — (\d+) min", text, re.MULTILINE)]
-    total = int(re.search(r"\*\*total\*\* \(RTO (\d+) min\) \| \*\*(\d+) min\*\*", text).group(2))  # type: ignore[union-attr]
+    budgets = [int(minutes) for minutes in re.findall(r"^## \d+\. .* — (\d+) min \(done by", text, re.MULTILINE)]
+    total = int(re.search(r"\*\*traffic resumes\*\* \(RTO (\d+) min\) \| \*\*(\d+) min\*\*", text).group(2))  # type: ignore[union-attr]
     assert sum(budgets) == total <= 60
     assert "warning" not in text
     for command in ("flux suspend kustomization apps -n flux-system", "kubectl -n clipper scale deployment/api --replicas=0"):
         assert command in text
-    for step in ("2-reindex", "3-reembed", "4-verify"):
-        assert f"kubectl apply -k out/dr/{profile}/{step}" in text
     assert "flux resume kustomization apps -n flux-system" in text
+    # Search is rebuilt after traffic resumes.
+    assert text.index("flux resume kustomization") < text.index(f"kubectl apply -k out/dr/{profile}/7-reindex")
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_step_numbers_are_folder_numbers(profile: str, cli: Cli) -> None:
+    """Item 11: each `kubectl apply -k out/dr/<profile>/<n>-<step>` stands under step n's heading."""
+    text = plan(cli, profile)
+    applied = 0
+    for section in re.split(r"^## ", text, flags=re.MULTILINE)[1:]:
+        heading = re.match(r"(\d+)\. ", section)
+        for number in re.findall(rf"kubectl apply -k out/dr/{profile}/(\d+)-", section):
+            assert heading is not None and number == heading.group(1), section.splitlines()[0]
+            applied += 1
+    assert applied == len(list((REPO / "out" / "dr" / profile).iterdir()))
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_the_silence_is_a_command_and_is_lifted(profile: str, cli: Cli) -> None:
+    """Item 11: silencing has a command (amtool in the Alertmanager pod), and resuming lifts it."""
+    text = plan(cli, profile)
+    pod = "kubectl -n monitoring exec statefulset/alertmanager-kube-prometheus-stack-alertmanager -c alertmanager"
+    add = f"SILENCE=$({pod} -- amtool silence add namespace=clipper"
+    assert add in text
+    assert 'amtool silence expire "$SILENCE"' in text
+    assert text.index(add) < text.index("flux suspend") < text.index("flux resume") < text.index("amtool silence expire")
+
+
+@pytest.mark.parametrize("profile", ["staging-aws", "staging-do", "staging-gcp"])
+def test_in_cluster_traffic_waits_for_a_completed_base_backup(profile: str, cli: Cli) -> None:
+    """Item 9: taking the restored cluster's base backup is a step before traffic resumes."""
+    text = plan(cli, profile)
+    wait = "wait --for=jsonpath='{.status.phase}'=completed backups.postgresql.cnpg.io/postgres-r1-base"
+    assert wait in text
+    assert text.index(f"kubectl apply -k out/dr/{profile}/5-backup") < text.index(wait) < text.index("flux resume kustomization")
+    assert "kubectl cnpg backup" not in text
 
 
 def test_the_point_in_time_variant_is_a_valid_cluster_with_its_target(cli: Cli) -> None:
@@ -69,11 +103,11 @@ def test_the_point_in_time_variant_is_a_valid_cluster_with_its_target(cli: Cli) 
     cluster = yaml.safe_load(body.group(1))
     assert cluster["spec"]["bootstrap"]["recovery"]["recoveryTarget"] == {"targetTime": "2026-11-25T10:00:00Z"}
     assert check_custom_resource(cluster, None) == []
-    assert "kubectl apply -k out/dr/staging-aws/1-restore" not in text
+    assert "kubectl apply -k out/dr/staging-aws/3-restore" not in text
 
 
 def test_the_committed_restore_folder_stays_the_latest_point_variant() -> None:
-    text = (REPO / "out/dr/staging-aws/1-restore/cluster-postgres.yaml").read_text(encoding="utf-8")
+    text = (REPO / "out/dr/staging-aws/3-restore/cluster-postgres.yaml").read_text(encoding="utf-8")
     assert "recoveryTarget" not in text and "recovery:" in text
 
 
@@ -81,6 +115,7 @@ def test_a_second_attempt_writes_to_another_archive_folder(cli: Cli) -> None:
     text = plan(cli, "staging-do", "--attempt", "2")
     assert "serverName: postgres-r2" in text
     assert "postgres.inCluster.objectStore.serverName: postgres-r2" in text
+    assert "name: postgres-r2-base" in text, "the base backup of this attempt, not the committed folder's"
 
 
 @pytest.mark.parametrize(
@@ -108,7 +143,7 @@ def test_a_database_too_big_for_the_rto_is_flagged_in_the_plan(project: Path, cl
     )
     result = cli("dr-plan", "prod-huge")
     assert result.exit_code == 0, result.stderr
-    assert "> **warning:** restoring 900 GiB takes about 105 min" in result.stdout
+    assert "> **warning:** restoring 900 GiB takes about 110 min" in result.stdout
     assert "(dr-rto-plausible)" in result.stderr, "validate shows it too"
 
 
@@ -129,7 +164,8 @@ def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profi
     from clipper_manifests.validate.kubernetes import check_builtin
 
     folders = sorted((REPO / "out" / "dr" / profile).iterdir())
-    expected = ["2-reindex", "3-reembed", "4-verify"] if profile.startswith("prod") else ["1-restore", "2-reindex", "3-reembed", "4-verify"]
+    managed = ["5-verify", "7-reindex", "8-reembed", "9-verify-search"]
+    expected = managed if profile.startswith("prod") else ["3-restore", "4-verify", "5-backup", "7-reindex", "8-reembed", "9-verify-search"]
     assert [folder.name for folder in folders] == expected
     for folder in folders:
         result = subprocess.run([str(k8s_tools["kubectl"]), "kustomize", str(folder)], capture_output=True, text=True, check=False)

@@ -83,7 +83,7 @@ def test_point_in_time_restore_sets_the_recovery_target_and_validates() -> None:
 
 
 def test_the_committed_restore_folder_is_the_latest_point_variant() -> None:
-    documents = built("staging-do").built()["dr/staging-do/1-restore"]
+    documents = built("staging-do").built()["dr/staging-do/3-restore"]
     [cluster] = documents
     assert "recoveryTarget" not in cluster["spec"]["bootstrap"]["recovery"]
     assert cluster == dr.restore_cluster(live("staging-do"), profile("staging-do"), PLATFORM)
@@ -91,8 +91,9 @@ def test_the_committed_restore_folder_is_the_latest_point_variant() -> None:
 
 def test_managed_profiles_have_no_restore_folder() -> None:
     folders = built("prod-aws").built()
-    assert "dr/prod-aws/1-restore" not in folders
-    assert {"dr/prod-aws/2-reindex", "dr/prod-aws/3-reembed", "dr/prod-aws/4-verify"} <= set(folders)
+    assert not any(folder.startswith("dr/prod-aws/") and folder.endswith("-restore") for folder in folders)
+    assert not any(folder.startswith("dr/prod-aws/") and folder.endswith("-backup") for folder in folders)
+    assert {"dr/prod-aws/5-verify", "dr/prod-aws/7-reindex", "dr/prod-aws/8-reembed", "dr/prod-aws/9-verify-search"} <= set(folders)
 
 
 def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_from_it() -> None:
@@ -114,7 +115,7 @@ def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_fro
 @pytest.mark.parametrize("name", ["staging-aws", "staging-do", "staging-gcp"])
 def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) -> None:
     item = built(name)
-    [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test"]
+    [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"]
     scratch = yaml.safe_load(config_map["data"]["cluster.yaml"])
     assert scratch == dr.scratch_cluster(profile(name), PLATFORM)
     assert scratch["metadata"] == {
@@ -171,7 +172,7 @@ def test_dr_jobs_never_retry_work_that_a_retry_would_double() -> None:
 
 
 def test_dr_jobs_run_the_configured_tools_image_and_command() -> None:
-    documents = built("staging-gcp").built()["dr/staging-gcp/2-reindex"]
+    documents = built("staging-gcp").built()["dr/staging-gcp/7-reindex"]
     [job] = documents
     [container] = job["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "ghcr.io/subculture-collective/clipper/backend-tools:v1.43.0-rc.1"
@@ -189,3 +190,41 @@ def test_restore_cluster_leaves_the_live_document_alone() -> None:
     before = copy.deepcopy(live("staging-aws"))
     dr.restore_cluster(live("staging-aws"), profile("staging-aws"), PLATFORM, "2026-11-25T08:30:00Z")
     assert live("staging-aws") == before
+
+
+@pytest.mark.parametrize("name", ["staging-aws", "staging-do", "staging-gcp"])
+def test_a_restored_cluster_takes_a_base_backup_into_its_new_archive_folder(name: str) -> None:
+    """Item 9: a Backup object (not a plugin command) in its own step, for the folder the
+    restored cluster archives to."""
+    [folder] = [f for f in built(name).built() if f.startswith(f"dr/{name}/") and f.endswith("-backup")]
+    [backup] = built(name).built()[folder]
+    restored = dr.restore_cluster(live(name), profile(name), PLATFORM)
+    archiver = next(plugin for plugin in restored["spec"]["plugins"] if plugin.get("isWALArchiver"))
+    assert backup["kind"] == "Backup"
+    assert backup["metadata"]["name"] == f"{archiver['parameters']['serverName']}-base"
+    assert backup["spec"] == {"cluster": {"name": "postgres"}, "method": "plugin", "pluginConfiguration": {"name": archiver["name"]}}
+    assert valid(backup) == []
+
+
+@pytest.mark.parametrize("name", ["staging-aws", "staging-do", "staging-gcp"])
+def test_the_restore_test_leaves_no_volume_behind(name: str) -> None:
+    """Item 11: the scratch cluster's volumes are on a class that deletes them with their claims
+    (clipper-ssd retains), and that class is applied in the controllers stage."""
+    scratch = dr.scratch_cluster(profile(name), PLATFORM)
+    assert scratch is not None
+    classes = {d["metadata"]["name"]: d for d in built(name).built()[f"infrastructure/{name}/controllers"] if d["kind"] == "StorageClass"}
+    for storage in ("storage", "walStorage"):
+        assert classes[scratch["spec"][storage]["storageClass"]]["reclaimPolicy"] == "Delete"
+    assert classes[live(name)["spec"]["storage"]["storageClass"]]["reclaimPolicy"] == "Retain"
+
+
+def test_verify_before_traffic_leaves_search_to_the_check_after_its_rebuild() -> None:
+    folders = built("staging-gcp").built()
+
+    def search_indices(folder: str) -> str:
+        [job] = folders[folder]
+        [search] = job["spec"]["template"]["spec"]["containers"]
+        return str(next(e["value"] for e in search["env"] if e["name"] == "SEARCH_INDICES"))
+
+    assert search_indices("dr/staging-gcp/4-verify") == ""
+    assert search_indices("dr/staging-gcp/9-verify-search") == "clips users tags games"

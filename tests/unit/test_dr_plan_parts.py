@@ -44,31 +44,62 @@ def test_shipped_profiles_fit_their_rto(name: str) -> None:
     plan = dr_budget.budget(profile(name))
     assert plan.warnings() == []
     assert plan.total <= profile(name).postgres.backup.rto_minutes
-    assert plan.total == sum(step.minutes for step in plan.steps)
-    assert [step.key for step in plan.steps][:2] == ["prepare", "restore"]
-    assert plan.steps[-1].key == "resume"
+    assert plan.total == sum(step.minutes for step in plan.steps if step.in_rto)
+    # The clock starts at the incident: detection and the decision come first.
+    assert [step.key for step in plan.steps][:3] == ["detect", "prepare", "restore"]
+    assert plan.minutes("detect") == profile(name).dr.detect_minutes > 0
+    # Traffic resumes before search is rebuilt (the API degrades to PostgreSQL search).
+    keys = [step.key for step in plan.steps]
+    assert keys.index("verify") < keys.index("resume") < keys.index("reindex") < keys.index("verify-search")
+    assert all(not step.in_rto for step in plan.steps[keys.index("resume") + 1 :])
 
 
-def test_managed_restores_include_the_endpoint_switch_and_step_deadlines() -> None:
+def test_managed_restores_include_the_endpoint_switch_and_wal_replay() -> None:
     plan = dr_budget.budget(profile("prod-aws"))
-    assert [step.key for step in plan.steps] == ["prepare", "restore", "switch", "reindex", "reembed", "verify", "resume"]
-    assert plan.minutes("restore") == 18, "15 min to provision + 30 GiB at 10 GiB/min"
-    assert plan.minutes("reindex") == profile("prod-aws").dr.reindex.timeout_minutes
+    assert [step.key for step in plan.steps] == [
+        "detect",
+        *("prepare", "restore", "switch", "verify", "resume"),
+        *("reindex", "reembed", "verify-search"),
+    ]
+    assert plan.minutes("restore") == 23, "15 min to provision + 30 GiB at 10 GiB/min + a day of WAL (5 GiB) at 1 GiB/min"
+    assert "replayed" in plan.throughput
 
 
-def test_in_cluster_restore_estimate_follows_the_database_size() -> None:
-    assert dr_budget.budget(profile("staging-aws")).minutes("restore") == 8  # 5 min + 5 GiB at 2 GiB/min
+def test_budgets_are_not_deadlines() -> None:
+    """A Job's deadline above its budget: a slow step runs late instead of being killed, and the
+    budget (not the deadline) is what the RTO counts."""
+    dr = profile("prod-aws").dr
+    plan = dr_budget.budget(profile("prod-aws"))
+    assert plan.minutes("verify") == dr.verify.budget_minutes < dr.verify.timeout_minutes
+    assert plan.minutes("reindex") == dr.reindex.budget_minutes < dr.reindex.timeout_minutes
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_deadlines_leave_a_margin_over_the_budget(name: str) -> None:
+    assert findings("dr-deadline-margin", profile(name)) == []
+    tight = with_dr(profile(name), verify=dataclasses.replace(profile(name).dr.verify, budget_minutes=5, timeout_minutes=5))
+    [(where, message, _)] = findings("dr-deadline-margin", tight)
+    assert where == ("dr", "verify", "timeoutMinutes")
+    assert "less than twice its budget of 5 min" in message
+
+
+def test_in_cluster_restore_estimate_follows_the_database_size_and_takes_a_base_backup() -> None:
+    plan = dr_budget.budget(profile("staging-aws"))
+    assert plan.minutes("restore") == 10  # 5 min + 5 GiB at 2 GiB/min + 2 GiB of WAL at 1 GiB/min
+    assert plan.minutes("backup") == 7  # 2 min + 5 GiB at 1 GiB/min
+    keys = [step.key for step in plan.steps]
+    assert keys.index("verify") < keys.index("backup") < keys.index("resume")
     bigger = dr_budget.budget(with_dr(profile("staging-aws"), database_size="100Gi"))
-    assert bigger.minutes("restore") == 55
+    assert bigger.minutes("restore") == 57
 
 
 def test_a_database_too_big_for_the_rto_is_flagged() -> None:
     plan = dr_budget.budget(with_dr(profile("prod-aws"), database_size="2Ti"))
     warnings = plan.warnings()
     assert len(warnings) == 2
-    assert warnings[0].startswith("restoring 2048 GiB takes about 220 min")
+    assert warnings[0].startswith("restoring 2048 GiB takes about 225 min")
     assert "implausible" in warnings[0]
-    assert "add up to" in warnings[1]
+    assert "traffic resumes after" in warnings[1]
 
 
 def test_a_measured_restore_replaces_the_assumption() -> None:

@@ -62,3 +62,19 @@ def _restore_test_schedule(profile: Profile) -> Iterator[Finding]:
     # The same field syntax as CloudNativePG's cron, without its leading seconds.
     for problem in data_tier.cron_problems("0 " + schedule):
         yield where, problem, Severity.ERROR
+
+
+@rule(
+    "dr-deadline-margin",
+    "A recovery Job's deadline (dr.<step>.timeoutMinutes) is at least twice what the step is expected to take "
+    "(budgetMinutes): a deadline at the budget kills a step that is merely slow, and the rerun starts from the beginning.",
+    "raise dr.<step>.timeoutMinutes to at least twice dr.<step>.budgetMinutes (the RTO budget counts budgetMinutes, not the deadline)",
+)
+def _deadline_margin(profile: Profile) -> Iterator[Finding]:
+    for key, step in (("reindex", profile.dr.reindex), ("reembed", profile.dr.reembed), ("verify", profile.dr.verify)):
+        if step.timeout_minutes < 2 * step.budget_minutes:
+            message = (
+                f"the Job's deadline of {step.timeout_minutes} min is less than twice its budget of {step.budget_minutes} min: "
+                "a slow run would be killed"
+            )
+            yield ("dr", key, "timeoutMinutes"), message, Severity.ERROR

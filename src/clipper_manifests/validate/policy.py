@@ -142,6 +142,7 @@ from clipper_manifests.validate import (  # noqa: E402, F401
     container_rules,
     helm_values,
     network_coverage,
+    operator_names,
     pod_security,
     references,
     secret_objects,

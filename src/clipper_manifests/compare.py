@@ -24,6 +24,7 @@ from clipper_manifests.yamlio import YamlSyntaxError, decode_utf8, load_marked, 
 
 PARITY_FILE = "parity.yaml"
 ObjectKey = tuple[str, str, str]  # (folder without the profile, kind, name)
+_STEP = re.compile(r"^[0-9]+-")
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ def objects_by_key(built: dict[str, list[dict[str, Any]]], profile: str) -> dict
     """A profile's objects keyed by (folder without the profile's name, kind, name)."""
     found = {}
     for folder, documents in built.items():
-        generic = "/".join(part for part in folder.split("/") if part != profile)
+        # The runbook numbers its steps (dr/3-restore), and the numbers shift with the steps a
+        # profile has: the step's name is what matches across profiles.
+        generic = "/".join(_STEP.sub("", part) for part in folder.split("/") if part != profile)
         for document in documents:
             found[(generic, str(document.get("kind")), str((document.get("metadata") or {}).get("name")))] = document
     return found

@@ -80,6 +80,10 @@ def kubernetes_version(profile: str) -> str:
     return str(_profile(profile)["kubernetesVersion"])
 
 
+def merged_profile(profile: str) -> dict[str, Any]:
+    return _profile(profile)
+
+
 def provider(profile: str) -> str:
     return str(_profile(profile)["provider"])
 

@@ -57,6 +57,8 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
             "service": ingress.controller_service(profile),
             "charts": ingress.charts_needed(profile),
             "backend_config": ingress.BACKEND_CONFIG,
+            "health": ingress.controller_health(profile, platform),
+            "depends_on": ingress.depends_on(profile),
         },
     }
 
@@ -71,7 +73,9 @@ def ingress_paths(platform: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     public = [path(prefix, "Prefix", api) for prefix in routes["apiPrefixes"]]
     public += [path(exact, "Exact", api) for exact in routes["apiExact"]]
     public.append(path("/", "Prefix", frontend))
-    return {"public": public, "health": [path(platform["api"]["health"]["loadBalancer"], "Exact", api)]}
+    # No host-less rule: the load balancers health-check the controller itself, and the
+    # blackbox probe reaches /health through the public host.
+    return {"public": public}
 
 
 def migration_env(platform: dict[str, Any], path: str) -> list[dict[str, Any]]:

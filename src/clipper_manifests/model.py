@@ -22,6 +22,7 @@ Environment = Literal["production", "staging"]
 class Cluster:
     name: str
     region: str
+    metrics_server: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class GcpIngress:
 
 @dataclass(frozen=True)
 class DigitalOceanIngress:
+    vpc_cidr: str
     certificate_name: str | None = None
     certificate_id: str | None = None
     size_unit: int = 1

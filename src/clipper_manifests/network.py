@@ -111,12 +111,21 @@ def pod_selector(labels: dict[str, str]) -> dict[str, Any]:
     return {"matchLabels": dict(labels)}
 
 
+def dns_peers(profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]]:
+    """kube-dns, and on GKE the node-local resolvers of NodeLocal DNSCache and Cloud DNS."""
+    network = platform["network"]
+    peers = [namespace_peer(network["dnsNamespace"])]
+    if profile.provider == "gcp":
+        peers += [{"ipBlock": {"cidr": cidr}} for cidr in network["gkeDnsResolvers"]]
+    return peers
+
+
 def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
     """What the NetworkPolicy templates see as `network`."""
     network = platform["network"]
     services = [peers for peers in (service_peers(profile, platform, name) for name in SERVICES) if peers is not None]
     return {
-        "dns": [namespace_peer(network["dnsNamespace"])],
+        "dns": dns_peers(profile, platform),
         "ingress_controller": [namespace_peer(platform["ingress"]["namespace"])],
         "monitoring": [{**namespace_peer(profile.monitoring.namespace), "podSelector": pod_selector(network["prometheusLabels"])}],
         "api": pod_selector({"app.kubernetes.io/name": platform["api"]["name"]}),

@@ -88,6 +88,21 @@ def test_dns_must_stay_open_for_every_workload() -> None:
     assert ("network-required-flow", "api → dns:53/UDP is needed (every pod resolves names) but the NetworkPolicies deny it") in found
 
 
+@pytest.mark.parametrize(
+    ("resolver", "party"), [("169.254.20.10/32", "GKE resolver 169.254.20.10/32"), ("169.254.169.254/32", "cloud metadata")]
+)
+def test_gke_pods_reach_the_node_local_resolvers(resolver: str, party: str) -> None:
+    """NodeLocal DNSCache (169.254.20.10) and Cloud DNS for GKE (the metadata server) answer DNS
+    on node-local addresses: a policy that only admits kube-dns pods breaks resolution there."""
+    _, documents = resolved("prod-gcp")
+    for document in documents:
+        if document["kind"] == "NetworkPolicy" and document["metadata"]["name"] == "allow-dns":
+            rule = document["spec"]["egress"][0]
+            rule["to"] = [peer for peer in rule["to"] if peer.get("ipBlock", {}).get("cidr") != resolver]
+    found = violations("prod-gcp", documents)
+    assert ("network-required-flow", f"api → {party}:53/UDP is needed (every pod resolves names) but the NetworkPolicies deny it") in found
+
+
 def test_policy_semantics_namespace_and_pod_selectors_together() -> None:
     policy = {
         "kind": "NetworkPolicy",

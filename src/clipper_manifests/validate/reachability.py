@@ -268,6 +268,12 @@ def build_world(profile: Profile, platform: dict[str, Any], documents: list[Docu
         Party("internet", ip=INTERNET_IP, ports=(443,)),
         Party("cloud metadata", ip=METADATA_IP, ports=(80,)),
     ]
+    if profile.provider == "gcp":
+        world.parties += [
+            Party(f"GKE resolver {cidr}", ip=cidr.split("/")[0], ports=(53,))
+            for cidr in network["gkeDnsResolvers"]
+            if cidr.split("/")[0] != METADATA_IP
+        ]
     for service in SERVICES:
         if in_cluster(getattr(profile, service).mode):
             _in_cluster_service(world, profile, platform, service)
@@ -316,10 +322,15 @@ def _application_flows(world: World, profile: Profile, platform: dict[str, Any])
         world.need("migrations", postgres, list(world.party(postgres).ports[:1]), "the migration Job applies the schema")
     if profile.provider == "gcp" and profile.api.cloud_identity.gcp_service_account:
         world.need(api, "cloud metadata", [80], "the API's Workload Identity tokens come from the metadata server")
+    resolvers = ["dns"]
+    if profile.provider == "gcp":
+        # NodeLocal DNSCache and Cloud DNS for GKE answer on node-local addresses.
+        resolvers += [name for name in names if name.startswith("GKE resolver ")] + ["cloud metadata"]
     for party in world.parties:
         if party.namespace == world.namespace:
-            world.need(party.name, "dns", [53], "every pod resolves names", "UDP")
-            world.need(party.name, "dns", [53], "every pod resolves names (TCP for large answers)")
+            for resolver in resolvers:
+                world.need(party.name, resolver, [53], "every pod resolves names", "UDP")
+                world.need(party.name, resolver, [53], "every pod resolves names (TCP for large answers)")
 
 
 def probes(world: World) -> Iterator[tuple[Party, Party, list[tuple[int, str]]]]:

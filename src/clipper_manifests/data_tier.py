@@ -249,6 +249,18 @@ def redis_host(profile: Profile, platform: dict[str, Any]) -> str:
     return f"{platform['dataServices']['redis']['name']}-leader"
 
 
+def managed_redis_port_ranges(profile: Profile, platform: dict[str, Any]) -> list[tuple[int, int]]:
+    """Port ranges (first, last) a managed Redis Cluster's nodes listen on besides its endpoint's
+    port: a cluster-aware client is redirected (MOVED/ASK) to them, so blocking them leaves it
+    connected to the endpoint only and every redirected command fails. A standalone instance
+    has no redirects."""
+    managed = profile.redis.managed
+    if profile.redis.mode != "managed" or managed is None or managed.kind != "cluster":
+        return []
+    ranges = platform["network"].get("managedRedisClusterPortRanges", {}).get(profile.provider, [])
+    return [(int(first), int(last)) for first, last in ranges]
+
+
 def redis_port(profile: Profile, platform: dict[str, Any]) -> int:
     managed = profile.redis.managed
     if profile.redis.mode == "managed" and managed is not None:

@@ -134,6 +134,7 @@ def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
 from clipper_manifests.validate import (  # noqa: E402, F401
     data_rules,
     dr_rules,
+    endpoint_rules,
     kubernetes_value_rules,
     monitoring_rules,
     region_rules,

@@ -268,6 +268,28 @@ def redis_port(profile: Profile, platform: dict[str, Any]) -> int:
     return int(platform["dataServices"]["redis"]["ports"][0])
 
 
+# Redis's own memory, as a share of the container's limit. The rest is what Redis uses beside
+# its dataset and what `maxmemory` does not count: replication and client output buffers, the
+# copy-on-write pages of the fork that writes an RDB snapshot or rewrites the AOF, and
+# allocator fragmentation. Without a bound Redis grows until the kernel kills it at the limit.
+REDIS_MAXMEMORY_SHARE = 0.65
+# Only keys with a TTL (the API's cache entries) are evicted; keys without one (queues, locks,
+# rate-limit windows) are never dropped silently: when no volatile key is left, writes fail
+# with an OOM error the API reports, instead of losing a queued job.
+REDIS_EVICTION_POLICY = "volatile-lru"
+
+
+def redis_maxmemory_mib(resources: Resources) -> int:
+    return int(mebibytes(resources.limits.memory) * REDIS_MAXMEMORY_SHARE)
+
+
+def redis_additional_config(profile: Profile) -> str:
+    """The redis.conf lines the operator's image includes from the `additionalRedisConfig` ConfigMap."""
+    in_cluster = profile.redis.in_cluster
+    assert in_cluster is not None and in_cluster.resources is not None, "the schema requires inCluster.resources"
+    return f"maxmemory {redis_maxmemory_mib(in_cluster.resources)}mb\nmaxmemory-policy {REDIS_EVICTION_POLICY}\n"
+
+
 # --- OpenSearch -------------------------------------------------------------------------------
 
 
@@ -396,7 +418,11 @@ def context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
             "plugin": BARMAN_PLUGIN,
             "port": postgres_port(profile, platform),
         },
-        "redis": {"in_cluster": profile.redis.mode == "in-cluster", "uid": REDIS_UID},
+        "redis": {
+            "in_cluster": profile.redis.mode == "in-cluster",
+            "uid": REDIS_UID,
+            "config": redis_additional_config(profile) if profile.redis.mode == "in-cluster" else "",
+        },
         "opensearch": {
             "in_cluster": profile.opensearch.mode == "in-cluster",
             "java_opts": opensearch_java_opts(profile) if profile.opensearch.mode == "in-cluster" else "",

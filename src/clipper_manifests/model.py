@@ -218,6 +218,7 @@ class Postgres:
 class ManagedRedis:
     endpoint: str | None = None
     kind: Literal["cluster", "standalone"] = "cluster"  # the schema requires it in managed mode
+    auth: bool = False  # the schema requires it in managed mode
     port: int = 6379
     tls: bool = False
 

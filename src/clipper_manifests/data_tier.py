@@ -254,11 +254,45 @@ def redis_host(profile: Profile, platform: dict[str, Any]) -> str:
     return f"{platform['dataServices']['redis']['name']}-leader"
 
 
+def managed_redis_port_ranges(profile: Profile, platform: dict[str, Any]) -> list[tuple[int, int]]:
+    """Port ranges (first, last) a managed Redis Cluster's nodes listen on besides its endpoint's
+    port: a cluster-aware client is redirected (MOVED/ASK) to them, so blocking them leaves it
+    connected to the endpoint only and every redirected command fails. A standalone instance
+    has no redirects."""
+    managed = profile.redis.managed
+    if profile.redis.mode != "managed" or managed is None or managed.kind != "cluster":
+        return []
+    ranges = platform["network"].get("managedRedisClusterPortRanges", {}).get(profile.provider, [])
+    return [(int(first), int(last)) for first, last in ranges]
+
+
 def redis_port(profile: Profile, platform: dict[str, Any]) -> int:
     managed = profile.redis.managed
     if profile.redis.mode == "managed" and managed is not None:
         return managed.port
     return int(platform["dataServices"]["redis"]["ports"][0])
+
+
+# Redis's own memory, as a share of the container's limit. The rest is what Redis uses beside
+# its dataset and what `maxmemory` does not count: replication and client output buffers, the
+# copy-on-write pages of the fork that writes an RDB snapshot or rewrites the AOF, and
+# allocator fragmentation. Without a bound Redis grows until the kernel kills it at the limit.
+REDIS_MAXMEMORY_SHARE = 0.65
+# Only keys with a TTL (the API's cache entries) are evicted; keys without one (queues, locks,
+# rate-limit windows) are never dropped silently: when no volatile key is left, writes fail
+# with an OOM error the API reports, instead of losing a queued job.
+REDIS_EVICTION_POLICY = "volatile-lru"
+
+
+def redis_maxmemory_mib(resources: Resources) -> int:
+    return int(mebibytes(resources.limits.memory) * REDIS_MAXMEMORY_SHARE)
+
+
+def redis_additional_config(profile: Profile) -> str:
+    """The redis.conf lines the operator's image includes from the `additionalRedisConfig` ConfigMap."""
+    in_cluster = profile.redis.in_cluster
+    assert in_cluster is not None and in_cluster.resources is not None, "the schema requires inCluster.resources"
+    return f"maxmemory {redis_maxmemory_mib(in_cluster.resources)}mb\nmaxmemory-policy {REDIS_EVICTION_POLICY}\n"
 
 
 # --- OpenSearch -------------------------------------------------------------------------------
@@ -389,7 +423,11 @@ def context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
             "plugin": BARMAN_PLUGIN,
             "port": postgres_port(profile, platform),
         },
-        "redis": {"in_cluster": profile.redis.mode == "in-cluster", "uid": REDIS_UID},
+        "redis": {
+            "in_cluster": profile.redis.mode == "in-cluster",
+            "uid": REDIS_UID,
+            "config": redis_additional_config(profile) if profile.redis.mode == "in-cluster" else "",
+        },
         "opensearch": {
             "in_cluster": profile.opensearch.mode == "in-cluster",
             "java_opts": opensearch_java_opts(profile) if profile.opensearch.mode == "in-cluster" else "",

@@ -100,6 +100,20 @@ def catalog(platform: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {**platform["secrets"]["apiVariables"], **platform["secrets"]["otherKeys"]}
 
 
+def redis_requires_password(profile: Profile) -> bool:
+    """In-cluster Redis always has one (redis-auth); a managed cache as its profile declares."""
+    managed = profile.redis.managed
+    return in_cluster(profile.redis.mode) or (managed is not None and managed.auth)
+
+
+def api_variables(profile: Profile, platform: dict[str, Any]) -> list[str]:
+    """The API's secret variables this profile reads: every one, except an optional one the
+    profile's services do not use (REDIS_PASSWORD for a cache without AUTH)."""
+    optional = set(platform["secrets"].get("optionalApiVariables", []))
+    used = {"REDIS_PASSWORD": redis_requires_password(profile)}
+    return [item for item in platform["secrets"]["apiVariables"] if item not in optional or used.get(item, True)]
+
+
 def default_remote_key(profile: Profile, concern: str) -> str:
     separator = "-" if profile.secrets.backend in ("gcp-secret-manager", "azure-key-vault") else "/"
     return separator.join(("clipper", profile.environment, concern))
@@ -130,7 +144,7 @@ def external_secrets(profile: Profile, platform: dict[str, Any]) -> list[Externa
         ExternalSecretSpec(
             names["api"],
             "every secret variable of the API (envFrom)",
-            tuple(_key(profile, platform, item) for item in platform["secrets"]["apiVariables"]),
+            tuple(_key(profile, platform, item) for item in api_variables(profile, platform)),
         ),
         ExternalSecretSpec(
             names["metricsToken"], "bearer token Prometheus sends to /debug/metrics", (_key(profile, platform, "METRICS_TOKEN", "token"),)

@@ -219,6 +219,8 @@ class Postgres:
 @dataclass(frozen=True)
 class ManagedRedis:
     endpoint: str | None = None
+    kind: Literal["cluster", "standalone"] = "cluster"  # the schema requires it in managed mode
+    auth: bool = False  # the schema requires it in managed mode
     port: int = 6379
     tls: bool = False
 

@@ -13,6 +13,7 @@ from ipaddress import IPv4Network
 from typing import Any
 from urllib.parse import urlsplit
 
+from clipper_manifests.data_tier import managed_redis_port_ranges
 from clipper_manifests.external_secrets import in_cluster
 from clipper_manifests.model import Profile
 
@@ -26,6 +27,10 @@ def namespace_peer(namespace: str) -> dict[str, Any]:
 
 def tcp(ports: list[int] | tuple[int, ...]) -> list[dict[str, Any]]:
     return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def tcp_ranges(ranges: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    return [{"protocol": "TCP", "port": first, "endPort": last} for first, last in ranges]
 
 
 def managed_port(profile: Profile, service: str) -> int | None:
@@ -87,7 +92,14 @@ def service_peers(profile: Profile, platform: dict[str, Any], service: str) -> S
     if endpoint is None:
         return None
     ports = list(endpoint.ports) or [port for port in (managed_port(profile, service),) if port is not None]
-    return ServicePeers(name=service, in_cluster=False, to=[{"ipBlock": {"cidr": cidr}} for cidr in endpoint.cidrs], ports=tcp(ports))
+    # A managed Redis Cluster's node ports come with its kind, whatever `ports` says about the endpoint.
+    ranges = managed_redis_port_ranges(profile, platform) if service == "redis" else []
+    return ServicePeers(
+        name=service,
+        in_cluster=False,
+        to=[{"ipBlock": {"cidr": cidr}} for cidr in endpoint.cidrs],
+        ports=tcp(ports) + tcp_ranges(ranges),
+    )
 
 
 def internet_peers(profile: Profile) -> dict[str, Any]:

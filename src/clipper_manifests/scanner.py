@@ -81,6 +81,8 @@ SAFE_KEYS = frozenset(
     }
 )
 SAFE_VALUE = re.compile(r"^(?:arn:aws[a-z-]*:|sha256:[0-9a-f]{64}$|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)")
+# The hex part of an image reference pinned by digest (`repo:tag@sha256:<64 hex>`).
+DIGEST_HEX = re.compile(r"[0-9a-f]{64}")
 KEY = re.compile(r"^\s*(?:-\s+)?[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:\s*(.*)$")
 
 
@@ -179,6 +181,8 @@ def _line_findings(line: str) -> tuple[tuple[int, str, str, str], ...]:
         start, end = match.span()
         if not looks_random(match.group()) or SAFE_VALUE.match(match.group()):
             continue
+        if line[max(0, start - 7) : start] == "sha256:" and DIGEST_HEX.fullmatch(match.group()):
+            continue  # an image digest: an identifier, wherever the image reference stands
         if any(start < stop and begin < end for begin, stop in covered):
             continue
         if not _safe_line(line):

@@ -115,6 +115,25 @@ def test_redis_in_cluster(built: dict[str, dict[str, list[dict[str, Any]]]]) -> 
     assert pdb["selector"]["matchLabels"] == {"app.kubernetes.io/name": "redis"} and pdb["maxUnavailable"] == 1
 
 
+@pytest.mark.parametrize("profile", ["prod-do", "staging-aws"])
+def test_redis_is_bounded_below_its_memory_limit(built: dict[str, dict[str, list[dict[str, Any]]]], profile: str) -> None:
+    """Without maxmemory Redis grows until the kernel OOM-kills it at the container's limit."""
+    import re
+
+    from clipper_manifests.data_tier import mebibytes
+
+    redis = find(built, profile, "RedisCluster", "redis")
+    limit = mebibytes(redis["spec"]["kubernetesConfig"]["resources"]["limits"]["memory"])
+    for role in ("redisLeader", "redisFollower"):
+        config = find(built, profile, "ConfigMap", redis["spec"][role]["redisConfig"]["additionalRedisConfig"])
+        lines = dict(line.split(" ", 1) for line in config["data"]["redis-additional.conf"].splitlines())
+        maxmemory = re.fullmatch(r"([0-9]+)mb", lines["maxmemory"])
+        assert maxmemory, lines
+        assert 0.6 * limit <= int(maxmemory.group(1)) <= 0.7 * limit
+        # Cache entries (with a TTL) go first; queued jobs (no TTL) are never evicted.
+        assert lines["maxmemory-policy"] == "volatile-lru"
+
+
 def test_opensearch_in_cluster(built: dict[str, dict[str, list[dict[str, Any]]]]) -> None:
     sts = find(built, "prod-gcp", "StatefulSet", "opensearch")
     pod = sts["spec"]["template"]["spec"]

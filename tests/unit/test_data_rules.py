@@ -157,3 +157,48 @@ def test_managed_opensearch_on_gcp_explains_the_alternatives() -> None:
 def test_external_opensearch_is_a_warning() -> None:
     [(_, message, severity)] = findings(shipped("staging-gcp"), "opensearch-external-api")
     assert severity is Severity.WARNING and "OpenSearch-compatible" in message
+
+
+# --- managed endpoints inside the allowed CIDRs (issue 16, item 2) ------------------------------
+
+
+def test_shipped_managed_endpoints_resolve_inside_their_cidrs() -> None:
+    for name in ("prod-aws", "prod-do", "prod-gcp", "staging-gcp"):
+        assert findings(shipped(name), "managed-endpoint-private") == [], name
+
+
+def test_digitalocean_public_hostnames_are_refused_with_their_private_name() -> None:
+    profile = shipped(
+        "prod-do",
+        **{
+            "postgres.managed.readEndpoints": ["replica-clipper-prod-pg-do-user-1234567-0.b.db.ondigitalocean.com"],
+            "opensearch.managed.url": "https://clipper-prod-search-do-user-1234567-0.b.db.ondigitalocean.com:25060",
+        },
+    )
+    found = findings(profile, "managed-endpoint-private")
+    assert [(path, severity) for path, _, severity in found] == [
+        (("postgres", "managed", "readEndpoints", 0), Severity.ERROR),
+        (("opensearch", "managed", "url"), Severity.ERROR),
+    ]
+    assert "private-replica-clipper-prod-pg-do-user-1234567-0.b.db.ondigitalocean.com" in found[0][1]
+    assert "outside network.endpoints.opensearch.cidrs (10.116.0.0/20)" in found[1][1]
+
+
+def test_a_public_amazon_opensearch_domain_and_an_ip_outside_the_cidrs_are_refused() -> None:
+    aws = shipped("prod-aws", **{"opensearch.managed.url": "https://search-clipper-prod-a1b2c3.us-east-1.es.amazonaws.com"})
+    assert [path for path, _, _ in findings(aws, "managed-endpoint-private")] == [("opensearch", "managed", "url")]
+    gcp = shipped("prod-gcp", **{"redis.managed.endpoint": "10.30.1.5"})
+    assert findings(gcp, "managed-endpoint-private") == [
+        (("redis", "managed", "endpoint"), "10.30.1.5 is outside network.endpoints.redis.cidrs (10.20.1.0/24)", Severity.ERROR)
+    ]
+
+
+def test_an_internet_hosted_service_with_public_cidrs_is_not_judged_by_name() -> None:
+    profile = shipped(
+        "prod-do",
+        **{
+            "opensearch.managed.url": "https://clipper-prod-search-do-user-1234567-0.b.db.ondigitalocean.com:25060",
+            "network.endpoints.opensearch": {"cidrs": ["0.0.0.0/0"]},
+        },
+    )
+    assert findings(profile, "managed-endpoint-private") == []

@@ -60,6 +60,29 @@ def test_dropping_the_api_to_redis_policy_fails_the_check(name: str) -> None:
     assert all(message.startswith("api → ") and ("redis:6379/TCP" in message or "redis:16379/TCP" in message) for _, message in found)
 
 
+def test_memorystore_cluster_node_ports_are_open_to_the_api_and_required() -> None:
+    # Memorystore for Redis Cluster redirects the client to its nodes on 11000-13047: with only
+    # 6379 open the cluster-aware client loses every redirected command.
+    profile, documents = resolved("prod-gcp")
+    (policy,) = [d for d in documents if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "api-to-redis"]
+    assert {"protocol": "TCP", "port": 11000, "endPort": 13047} in policy["spec"]["egress"][0]["ports"]
+    world = build_world(profile, PLATFORM, documents)
+    redis = world.party("managed redis")
+    for port in (6379, 11000, 12345, 13047):
+        assert evaluate([d for d in documents if d["kind"] == "NetworkPolicy"], Flow(world.party("api"), redis, port), "clipper").allowed
+    # The check itself needs the range: a policy that opens only 6379 fails it.
+    policy["spec"]["egress"][0]["ports"] = [{"protocol": "TCP", "port": 6379}]
+    assert ("network-required-flow", "api → managed redis:13047/TCP is needed (the API uses redis) but the NetworkPolicies deny it") in (
+        violations("prod-gcp", documents)
+    )
+
+
+def test_elasticache_cluster_mode_needs_no_extra_ports() -> None:
+    _, documents = resolved("prod-aws")
+    (policy,) = [d for d in documents if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "api-to-redis"]
+    assert policy["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 6379}]
+
+
 def test_without_default_deny_unselected_pods_are_open() -> None:
     _, documents = resolved("prod-aws")
     open_in = without(documents, "NetworkPolicy", "default-deny")

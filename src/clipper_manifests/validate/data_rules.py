@@ -222,6 +222,22 @@ def _redis_engine(profile: Profile) -> Iterator[Finding]:
 
 
 @rule(
+    "redis-managed-kind",
+    "A managed Redis runs in cluster mode: the API's client is cluster-aware (seed: Redis Cluster), and a "
+    "standalone instance answers its CLUSTER commands with an error.",
+    "create the cache with cluster mode enabled (ElastiCache cluster mode, Memorystore for Redis Cluster); set redis.managed.kind: cluster",
+)
+def _redis_kind(profile: Profile) -> Iterator[Finding]:
+    managed = profile.redis.managed
+    if profile.redis.mode == "managed" and managed is not None and managed.kind != "cluster":
+        yield (
+            ("redis", "managed", "kind"),
+            f"a {managed.kind} instance has no cluster mode, which the API's cluster-aware Redis client needs",
+            Severity.ERROR,
+        )
+
+
+@rule(
     "redis-managed-tls",
     "The API's Redis client has no TLS option, so it cannot use an endpoint that only accepts TLS.",
     "turn in-transit encryption off on the managed cache, or use redis.mode: in-cluster",

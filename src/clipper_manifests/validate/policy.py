@@ -141,6 +141,7 @@ from clipper_manifests.validate import (  # noqa: E402, F401
     config_refs,
     container_rules,
     helm_values,
+    image_freshness,
     network_coverage,
     operator_names,
     pod_security,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from clipper_manifests.data_tier import managed_redis_port_ranges
 from clipper_manifests.external_secrets import in_cluster
 from clipper_manifests.model import Profile
 from clipper_manifests.network import NAME_LABEL, SERVICES, managed_port, metrics_ports
@@ -278,7 +279,7 @@ def build_world(profile: Profile, platform: dict[str, Any], documents: list[Docu
         if in_cluster(getattr(profile, service).mode):
             _in_cluster_service(world, profile, platform, service)
         else:
-            _managed_service(world, profile, platform["api"]["name"], service)
+            _managed_service(world, profile, platform, service)
     _application_flows(world, profile, platform)
     return world
 
@@ -300,12 +301,16 @@ def _in_cluster_service(world: World, profile: Profile, platform: dict[str, Any]
             world.need(service, "cloud metadata", [80], "Workload Identity tokens for backups come from the metadata server")
 
 
-def _managed_service(world: World, profile: Profile, api: str, service: str) -> None:
+def _managed_service(world: World, profile: Profile, platform: dict[str, Any], service: str) -> None:
     endpoint = profile.network.endpoints.get(service)
     if endpoint is None:
         return  # network-endpoint-missing reports it
     port = managed_port(profile, service)
     ports = list(endpoint.ports) or ([port] if port else [])
+    if service == "redis":
+        # A Redis Cluster's node ports: both ends of each range, so a range cut short fails too.
+        ports += [bound for first, last in managed_redis_port_ranges(profile, platform) for bound in (first, last)]
+    api = platform["api"]["name"]
     world.parties.append(Party(f"managed {service}", ip=_representative(endpoint.cidrs[0]), ports=tuple(ports)))
     world.need(api, f"managed {service}", ports, f"the API uses {service}")
 

@@ -135,6 +135,7 @@ from clipper_manifests.validate import (  # noqa: E402, F401
     data_rules,
     dr_rules,
     edge_rules,
+    endpoint_rules,
     kubernetes_value_rules,
     monitoring_rules,
     region_rules,

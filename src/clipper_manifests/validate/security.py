@@ -88,8 +88,9 @@ def _secret_wiring(documents: list[Document], platform: dict[str, Any]) -> Itera
     plain, secret, _ = _api_env(deployment, platform, documents)
     found = _api_container(deployment, platform)
     where = (*found[0], "envFrom") if found else ("spec",)
+    optional = set(platform["secrets"].get("optionalApiVariables", []))
     for variable in platform["secrets"]["apiVariables"]:
-        if variable not in secret:
+        if variable not in secret and variable not in optional:
             message = f"{variable} (a secret variable of the API) is provided by no ExternalSecret the API reads"
             yield deployment, where, "api-secret-provided", message
     for variable in platform["api"]["requiredEnv"]:

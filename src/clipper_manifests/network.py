@@ -116,7 +116,7 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
     network = platform["network"]
     services = [peers for peers in (service_peers(profile, platform, name) for name in SERVICES) if peers is not None]
     return {
-        "dns": [namespace_peer(network["dnsNamespace"])],
+        "dns": [{**namespace_peer(network["dnsNamespace"]), "podSelector": pod_selector(network["dnsLabels"])}],
         "ingress_controller": [namespace_peer(platform["ingress"]["namespace"])],
         "monitoring": [{**namespace_peer(profile.monitoring.namespace), "podSelector": pod_selector(network["prometheusLabels"])}],
         "api": pod_selector({"app.kubernetes.io/name": platform["api"]["name"]}),

@@ -416,12 +416,13 @@ class Opsgenie:
 
 @dataclass(frozen=True)
 class Alerting:
-    receiver: Literal["pagerduty", "opsgenie"]
     runbook_base_url: str
     group_by: tuple[str, ...]
     group_wait: str
     group_interval: str
     repeat_interval: RepeatIntervals
+    # PagerDuty unless a profile says otherwise: Opsgenie's API ends on 2027-04-05.
+    receiver: Literal["pagerduty", "opsgenie"] = "pagerduty"
     pagerduty: PagerDuty | None = None
     opsgenie: Opsgenie | None = None
 

@@ -209,28 +209,72 @@ def _receiver(profile: Profile, platform: dict[str, Any], severity: str) -> dict
     return {"name": severity, "opsgenieConfigs": [config]}
 
 
+# Always firing (kube-prometheus-stack's `general` rules): while notifications about it arrive,
+# the whole path Prometheus → Alertmanager → internet works. A dead-man's-switch service
+# (Healthchecks.io, Dead Man's Snitch, Cronitor, ...) pages through the on-call service when the
+# pings stop; its ping URL is the `heartbeat` key of alertmanager-keys (it carries a token).
+WATCHDOG = "Watchdog"
+# The chart's rule that exists only to inhibit `severity=info` alerts; never a notification.
+INFO_INHIBITOR = "InfoInhibitor"
+HEARTBEAT_KEY = "heartbeat"
+HEARTBEAT_INTERVAL = "1m"
+SILENT_RECEIVER = "none"
+
+
+def _heartbeat_route() -> dict[str, Any]:
+    # Re-sent every minute while it fires: the service's period can be a few minutes.
+    return {
+        "receiver": "heartbeat",
+        "matchers": [_equals("alertname", WATCHDOG)],
+        "groupBy": ["alertname"],
+        "groupWait": "0s",
+        "groupInterval": HEARTBEAT_INTERVAL,
+        "repeatInterval": HEARTBEAT_INTERVAL,
+    }
+
+
 def alertmanager_config(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
-    """Critical alerts page; warnings go to the same service at low urgency. Alertmanager adds a
-    `namespace=<this namespace>` matcher, which is why every Clipper alert carries that label."""
+    """The whole routing tree, for the platform's alerts as much as Clipper's: nodes, volumes
+    filling, Prometheus and Alertmanager health reach the on-call too (the chart's own root route
+    sends them to a `null` receiver). That works because the Alertmanager adds no
+    `namespace=<this namespace>` matcher (`alertmanagerConfigMatcherStrategy: None` in
+    stack_values) and reads AlertmanagerConfigs from the application namespace only. The operator
+    puts this route first, with `continue: true`, before the chart's routes, which only lead to
+    `null`: so every alert is notified once, here."""
     alerting = profile.monitoring.alerting
+    secret = platform["secrets"]["alerting"]
+    heartbeat = {"name": "heartbeat", "webhookConfigs": [{"urlSecret": {"name": secret, "key": HEARTBEAT_KEY}, "sendResolved": False}]}
     return {
         "route": {
             "receiver": "warning",
-            # Only the alerts this tool defines (they carry `component`) reach the on-call.
-            "matchers": [{"name": COMPONENT_LABEL, "value": ".+", "matchType": "=~"}],
             "groupBy": list(alerting.group_by),
             "groupWait": alerting.group_wait,
             "groupInterval": alerting.group_interval,
             "repeatInterval": alerting.repeat_interval.warning,
             "routes": [
-                {"receiver": "critical", "matchers": [_equals("severity", "critical")], "repeatInterval": alerting.repeat_interval.critical}
+                _heartbeat_route(),
+                # Info alerts (and the rule that inhibits them) are for dashboards, not people.
+                {"receiver": SILENT_RECEIVER, "matchers": [_equals("alertname", INFO_INHIBITOR)]},
+                {"receiver": SILENT_RECEIVER, "matchers": [_equals("severity", "info")]},
+                {
+                    "receiver": "critical",
+                    "matchers": [_equals("severity", "critical")],
+                    "repeatInterval": alerting.repeat_interval.critical,
+                },
             ],
         },
-        "receivers": [_receiver(profile, platform, "critical"), _receiver(profile, platform, "warning")],
-        # While a component pages, its warnings (slow, one target down, ...) add nothing.
+        "receivers": [
+            _receiver(profile, platform, "critical"),
+            _receiver(profile, platform, "warning"),
+            heartbeat,
+            {"name": SILENT_RECEIVER},
+        ],
+        # While a Clipper component pages, its warnings (slow, one target down, ...) add nothing.
+        # Only alerts with a component inhibit: for the platform's alerts, which have none, an
+        # empty `component` would be "equal" and one critical would mute every warning.
         "inhibitRules": [
             {
-                "sourceMatch": [_equals("severity", "critical")],
+                "sourceMatch": [_equals("severity", "critical"), {"name": COMPONENT_LABEL, "value": ".+", "matchType": "=~"}],
                 "targetMatch": [_equals("severity", "warning")],
                 "equal": [COMPONENT_LABEL],
             }
@@ -273,6 +317,10 @@ def stack_values(profile: Profile, storage_class: str) -> dict[str, Any]:
             "alertmanagerSpec": {
                 "replicas": settings.prometheus.replicas,
                 "alertmanagerConfigSelector": selector,
+                # Our AlertmanagerConfig routes every alert (alertmanager_config), so it must see
+                # the platform's too, and it alone: only the application namespace is read.
+                "alertmanagerConfigNamespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": profile.namespace}},
+                "alertmanagerConfigMatcherStrategy": {"type": "None"},
                 "storage": _volume("2Gi", storage_class),
             }
         },

@@ -124,9 +124,9 @@ def pod_selector(labels: dict[str, str]) -> dict[str, Any]:
 
 
 def dns_peers(profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]]:
-    """kube-dns, and on GKE the node-local resolvers of NodeLocal DNSCache and Cloud DNS."""
+    """The cluster DNS pods, and on GKE the node-local resolvers of NodeLocal DNSCache and Cloud DNS."""
     network = platform["network"]
-    peers = [namespace_peer(network["dnsNamespace"])]
+    peers = [{**namespace_peer(network["dnsNamespace"]), "podSelector": pod_selector(network["dnsLabels"])}]
     if profile.provider == "gcp":
         peers += [{"ipBlock": {"cidr": cidr}} for cidr in network["gkeDnsResolvers"]]
     return peers

@@ -85,7 +85,8 @@ def test_an_opsgenie_profile_and_a_pagerduty_profile_both_render() -> None:
         config = next(d for d in _monitoring(name) if d["kind"] == "AlertmanagerConfig")
         for receiver in config["spec"]["receivers"]:
             receivers.setdefault(name, set()).update(key for key in receiver if key.endswith("Configs"))
-    assert {"opsgenieConfigs"} in receivers.values() and {"pagerdutyConfigs"} in receivers.values()
+    # Every profile also pings its dead-man's switch (webhookConfigs).
+    assert {"opsgenieConfigs", "webhookConfigs"} in receivers.values() and {"pagerdutyConfigs", "webhookConfigs"} in receivers.values()
 
 
 @pytest.mark.parametrize("name", PROFILES)

@@ -31,6 +31,13 @@ def append(project: Path, text: str, profile: str = "prod-aws") -> None:
     path.write_text(path.read_text(encoding="utf-8") + textwrap.dedent(text), encoding="utf-8")
 
 
+def drop_policy(project: Path, profile: str = "prod-do") -> None:
+    """Remove the profile's own (trailing) policy block, so a test's exceptions are the only ones."""
+    path = project / "profiles" / f"{profile}.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\npolicy:\n") + 1], encoding="utf-8")
+
+
 def break_frontend_spread(project: Path) -> None:
     """Remove the frontend's topology spread and anti-affinity: a pod-spread warning."""
     template = project / "templates" / "base" / "frontend-deployment.yaml.j2"
@@ -43,6 +50,7 @@ def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: P
     break_frontend_spread(project)
     before = run_cli("validate", "prod-do", "--format", "json", "--root", project, cwd=project)
     assert "pod-spread" in before.stdout and "Deployment/frontend" in before.stdout
+    drop_policy(project)
     append(
         project,
         profile="prod-do",
@@ -60,6 +68,7 @@ def test_an_exception_in_the_profile_silences_one_rule_for_one_object(project: P
 
 
 def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Path, run_cli: RunCli) -> None:
+    drop_policy(project)
     append(
         project,
         profile="prod-do",
@@ -85,6 +94,7 @@ def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Pat
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])
 def test_an_exception_needs_a_reason(project: Path, run_cli: RunCli, reason: str) -> None:
+    drop_policy(project)
     append(project, f"policy:\n  exceptions:\n    - {{rule: pod-spread, object: Deployment/frontend, reason: {reason}}}\n", "prod-do")
     result = run_cli("validate", "prod-do", "--root", project, cwd=project)
     assert result.exit_code == 1

@@ -6,8 +6,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
+import yaml
+
 from clipper_manifests import monitoring
 from clipper_manifests.model import Opsgenie, PagerDuty
+from tests import alertmanager_routing
+from tests.conftest import SHARED
 from tests.unit.test_alert_rules import PLATFORM, profile
 
 SECRET = PLATFORM["secrets"]["alerting"]
@@ -45,7 +50,7 @@ def test_route_groups_repeats_and_sends_critical_to_the_paging_receiver() -> Non
     route = config["route"]
     assert route["groupBy"] == list(alerting.group_by) and route["groupWait"] and route["groupInterval"]
     assert route["receiver"] == "warning" and route["repeatInterval"] == alerting.repeat_interval.warning == "24h"
-    [critical] = route["routes"]
+    [critical] = [r for r in route["routes"] if r["receiver"] == "critical"]
     assert critical["matchers"] == [{"name": "severity", "value": "critical"}]
     assert critical["receiver"] == "critical" and critical["repeatInterval"] == alerting.repeat_interval.critical
     assert {route["receiver"], critical["receiver"]} <= set(_receivers(config))
@@ -58,3 +63,66 @@ def test_switching_the_receiver_changes_only_the_receivers() -> None:
     before, after = monitoring.alertmanager_config(chosen, PLATFORM), monitoring.alertmanager_config(switched, PLATFORM)
     assert before["route"] == after["route"] and before["inhibitRules"] == after["inhibitRules"]
     assert _receivers(after)["critical"]["opsgenieConfigs"][0]["apiURL"] == "https://api.opsgenie.com/"
+
+
+# The chart's base configuration (kube-prometheus-stack values.yaml `alertmanager.config`): its
+# root and its one route, Watchdog's, lead to `null`.
+CHART_BASE = {
+    "route": {"receiver": "null", "routes": [{"receiver": "null", "matchers": ['alertname = "Watchdog"']}]},
+    "receivers": [{"name": "null"}],
+}
+PLATFORM_ALERTS = [
+    # kube-prometheus-stack's default rules: what breaks under the application.
+    ({"alertname": "KubePersistentVolumeFillingUp", "severity": "critical", "namespace": "monitoring"}, "critical"),
+    ({"alertname": "NodeFilesystemSpaceFillingUp", "severity": "warning", "instance": "10.0.1.5:9100"}, "warning"),
+    ({"alertname": "KubeNodeNotReady", "severity": "warning", "node": "ip-10-0-1-5"}, "warning"),
+    ({"alertname": "PrometheusNotConnectedToAlertmanagers", "severity": "warning", "namespace": "monitoring"}, "warning"),
+    ({"alertname": "AlertmanagerFailedToSendAlerts", "severity": "warning", "namespace": "monitoring"}, "warning"),
+    ({"alertname": "ClipperApiDown", "severity": "critical", "component": "api", "namespace": "clipper"}, "critical"),
+]
+
+
+def _stack_alertmanager(name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = monitoring.stack_values(profile(name), "clipper-ssd")["alertmanager"]["alertmanagerSpec"]
+    return spec
+
+
+def _reached(name: str, alert: dict[str, str]) -> list[str]:
+    spec = monitoring.alertmanager_config(profile(name), PLATFORM)
+    strategy = _stack_alertmanager(name).get("alertmanagerConfigMatcherStrategy", {}).get("type", "OnNamespace")
+    names = alertmanager_routing.receivers(alert, spec, profile(name).namespace, strategy, CHART_BASE)
+    return alertmanager_routing.notifying(names, spec, CHART_BASE)
+
+
+@pytest.mark.parametrize(("alert", "receiver"), PLATFORM_ALERTS, ids=[alert["alertname"] for alert, _ in PLATFORM_ALERTS])
+def test_the_platforms_own_alerts_reach_the_on_call_once(alert: dict[str, str], receiver: str) -> None:
+    assert _reached("prod-aws", alert) == [receiver]
+
+
+def test_watchdog_pings_the_dead_mans_switch_every_minute_and_info_alerts_notify_nobody() -> None:
+    assert _reached("prod-gcp", {"alertname": "Watchdog", "severity": "none"}) == ["heartbeat"]
+    assert _reached("prod-gcp", {"alertname": "CPUThrottlingHigh", "severity": "info", "namespace": "clipper"}) == []
+    assert _reached("prod-gcp", {"alertname": "InfoInhibitor", "severity": "none", "namespace": "clipper"}) == []
+    config = monitoring.alertmanager_config(profile("prod-gcp"), PLATFORM)
+    [heartbeat] = [r for r in config["receivers"] if r["name"] == "heartbeat"]
+    assert heartbeat["webhookConfigs"] == [{"urlSecret": {"name": SECRET, "key": "heartbeat"}, "sendResolved": False}]
+    [route] = [r for r in config["route"]["routes"] if r["receiver"] == "heartbeat"]
+    assert route["repeatInterval"] == route["groupInterval"] == "1m"
+
+
+def test_only_the_application_namespace_may_route_every_alert() -> None:
+    spec = _stack_alertmanager("staging-do")
+    assert spec["alertmanagerConfigNamespaceSelector"] == {"matchLabels": {"kubernetes.io/metadata.name": "clipper"}}
+
+
+def test_a_platform_critical_does_not_mute_unrelated_platform_warnings() -> None:
+    [rule] = monitoring.alertmanager_config(profile("prod-aws"), PLATFORM)["inhibitRules"]
+    assert {"name": "component", "value": ".+", "matchType": "=~"} in rule["sourceMatch"]
+
+
+@pytest.mark.shared("charts")
+def test_the_chart_base_configuration_is_the_one_the_pinned_chart_ships() -> None:
+    values = yaml.safe_load((SHARED / "charts" / "kube-prometheus-stack" / "values.yaml").read_text(encoding="utf-8"))
+    base = values["alertmanager"]["config"]
+    assert {"receiver": base["route"]["receiver"], "routes": base["route"]["routes"]} == CHART_BASE["route"]
+    assert base["receivers"] == CHART_BASE["receivers"]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
+from clipper_manifests import rotation
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
 from clipper_manifests.external_secrets import external_secrets, reference, store_provider
@@ -200,3 +201,16 @@ def test_the_store_lives_in_the_configs_stage_and_the_operator_in_controllers() 
     )
     path = Path(REPO / "templates" / "platform.yaml")
     assert "external-secrets" in load_platform(path.parent)["charts"]
+
+
+def test_the_metrics_token_is_read_from_the_jwt_secret_and_rotates_with_it() -> None:
+    # The token is an admin JWT signed with JWT_PRIVATE_KEY: a rotation of the key invalidates it,
+    # so both come from one remote secret and one secrets.rotation.jwt record.
+    platform = load_platform(REPO / "templates")
+    profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile
+    assert profile is not None
+    specs = {spec.name: spec for spec in external_secrets(profile, platform)}
+    [token] = specs["api-metrics-token"].keys
+    signer = next(key for key in specs["api-secrets"].keys if key.secret_key == "JWT_PRIVATE_KEY")
+    assert token.ref.key == signer.ref.key == "clipper/production/jwt" and token.ref.property == "metrics_token"
+    assert token.concern == "jwt" and "jwt" in rotation.rotation_policy(platform)["concerns"]

@@ -250,3 +250,27 @@ def test_the_same_policies_under_another_namespace_get_the_same_verdicts() -> No
     # ... while a broken copy under the new name is a different world, checked afresh.
     broken = without(moved, "NetworkPolicy", "api-to-redis")
     assert check_reachability(other, PLATFORM, broken)
+
+
+@pytest.mark.parametrize("name", ["staging-aws", "prod-do"])  # in-cluster Redis
+def test_the_redis_cluster_bus_is_open_between_redis_nodes_only(name: str) -> None:
+    # Clients use 6379 (MOVED/ASK redirects name client ports); 16379 is the nodes' gossip bus.
+    profile, documents = resolved(name)
+    world = build_world(profile, PLATFORM, documents)
+    policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+    redis = world.party("redis")
+    bus, client = Flow(world.party("api"), redis, 16379), Flow(world.party("api"), redis, 6379)
+    assert not evaluate(policies, bus, profile.namespace).allowed
+    assert evaluate(policies, client, profile.namespace).allowed
+    assert evaluate(policies, Flow(redis, redis, 16379), profile.namespace).allowed
+
+
+@pytest.mark.parametrize("name", ["prod-aws", "staging-gcp"])
+def test_dns_egress_reaches_the_dns_pods_and_nothing_else_in_kube_system(name: str) -> None:
+    profile, documents = resolved(name)
+    world = build_world(profile, PLATFORM, documents)
+    policies = [d for d in documents if d["kind"] == "NetworkPolicy"]
+    api, dns = world.party("api"), world.party("dns")
+    other = Party("metrics-server", "kube-system", (("k8s-app", "metrics-server"),), ports=(53,))
+    assert evaluate(policies, Flow(api, dns, 53, "UDP"), profile.namespace).allowed
+    assert not evaluate(policies, Flow(api, other, 53, "UDP"), profile.namespace).allowed

@@ -264,7 +264,7 @@ def build_world(profile: Profile, platform: dict[str, Any], documents: list[Docu
     world.parties += [
         Party("ingress controller", platform["ingress"]["namespace"], (("app.kubernetes.io/name", "controller"),)),
         Party("prometheus", profile.monitoring.namespace, tuple(sorted(network["prometheusLabels"].items()))),
-        Party("dns", network["dnsNamespace"], (("k8s-app", "kube-dns"),), ports=(53,)),
+        Party("dns", network["dnsNamespace"], tuple(sorted(network["dnsLabels"].items())), ports=(53,)),
         Party("another namespace", "default", (("app", "other"),), ports=(8080,)),
         Party("internet", ip=INTERNET_IP, ports=(443,)),
         Party("cloud metadata", ip=METADATA_IP, ports=(80,)),

@@ -73,6 +73,22 @@ def _settings(profile: Profile, platform: dict[str, Any]) -> Iterator[Finding]:
             yield path, "secret-remote-key-name", message, Severity.ERROR
 
 
+# Keys that must be read from one remote secret: a token signed with a key is rotated with it.
+SIGNED_WITH = {"METRICS_TOKEN": "JWT_PRIVATE_KEY"}
+
+
+def _same_source(profile: Profile, platform: dict[str, Any]) -> Iterator[Finding]:
+    for item, signer in SIGNED_WITH.items():
+        token, key = reference(profile, platform, item), reference(profile, platform, signer)
+        if token.key != key.key:
+            where = ("secrets", "remoteKeys", item if item in profile.secrets.remote_keys else signer)
+            message = (
+                f"{item} is read from {token.key} but is signed with {signer} from {key.key}: rotating the key in one would "
+                f"make every scrape 401 until someone re-mints the token in the other; keep both in {key.key}"
+            )
+            yield where, "secret-signed-token-source", message, Severity.ERROR
+
+
 def _network(profile: Profile) -> Iterator[Finding]:
     endpoints = profile.network.endpoints
     for service in SERVICES:
@@ -90,7 +106,7 @@ def _network(profile: Profile) -> Iterator[Finding]:
 
 def check_secret_rules(profile: Profile, merged: MergedProfile, platform: dict[str, Any], on: date | None = None) -> list[Problem]:
     on = on or rotation.today()
-    findings = [*_rotation(profile, platform, on), *_settings(profile, platform), *_network(profile)]
+    findings = [*_rotation(profile, platform, on), *_settings(profile, platform), *_same_source(profile, platform), *_network(profile)]
     return [
         Problem(message, rule, severity, json_path(path), merged.location(path), profile.name) for path, rule, message, severity in findings
     ]

@@ -81,6 +81,15 @@ SECURITY_RULES = (
         ("secrets.remoteKeys",),
     ),
     RuleInfo(
+        "secret-signed-token-source",
+        "error",
+        "profile",
+        "A token signed with a key (the metrics bearer JWT, signed with JWT_PRIVATE_KEY) is read from the key's remote secret, "
+        "so one rotation replaces both.",
+        "point secrets.remoteKeys.METRICS_TOKEN at the remote secret of JWT_PRIVATE_KEY",
+        ("secrets.remoteKeys",),
+    ),
+    RuleInfo(
         "network-endpoint-missing",
         "error",
         "profile",

@@ -23,6 +23,7 @@ class Cluster:
     name: str
     region: str
     metrics_server: str | None = None
+    network_policy: str | None = None  # the engine that enforces NetworkPolicies, where the provider may run none (EKS)
 
 
 @dataclass(frozen=True)

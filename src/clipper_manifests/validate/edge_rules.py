@@ -1,4 +1,4 @@
-"""Profile rules on what the edge and the autoscalers need from the cluster outside out/."""
+"""Profile rules on what the edge, the autoscalers and the NetworkPolicies need from the cluster outside out/."""
 
 from __future__ import annotations
 
@@ -22,6 +22,23 @@ def _metrics_server(profile: Profile) -> Iterator[Finding]:
         yield (
             ("cluster",),
             "EKS does not install metrics-server, which the API's HPA reads, and nothing declares it installed",
+            Severity.ERROR,
+        )
+
+
+@rule(
+    "network-policy-enforced",
+    "Every flow of the application is a NetworkPolicy, but EKS enforces none unless the VPC CNI's network policy "
+    "agent is on (enableNetworkPolicy in the vpc-cni add-on configuration) or another engine (Calico, Cilium) runs: "
+    "without it, default deny denies nothing and the reachability check proves nothing about the cluster.",
+    "turn on the VPC CNI's network policy support (or install Calico or Cilium) and declare it with "
+    "cluster.networkPolicy: vpc-cni | calico | cilium",
+)
+def _network_policy_enforced(profile: Profile) -> Iterator[Finding]:
+    if profile.provider == "aws" and profile.cluster.network_policy is None:
+        yield (
+            ("cluster",),
+            "EKS ignores NetworkPolicies unless a policy engine runs, and nothing declares one",
             Severity.ERROR,
         )
 

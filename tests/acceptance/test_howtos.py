@@ -33,6 +33,7 @@ def _apply_edit(path: Path, diff: str) -> None:
 @pytest.mark.parametrize("howto", HOWTOS, ids=[path.stem for path in HOWTOS])
 def test_the_how_to_works_as_written(howto: Path, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLIPPER_TODAY", TODAY if "rotate" not in howto.stem else "2026-12-03")
+    monkeypatch.setenv("CLIPPER_NOW", f"{TODAY}T12:00:00Z")  # dr-plan's --point-in-time must be in the past
     project = tmp_path / "project"
     for item in ("profiles", "templates", "out"):
         shutil.copytree(REPO / item, project / item)

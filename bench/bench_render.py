@@ -184,6 +184,12 @@ def generated_profile(index: int, name: str, shipped: list[str]) -> str:
         "frontend:",
         f"  replicas: {{min: {fe_min}, max: {fe_min + index % 5}}}",
     ]
+    # Identities no two clusters may share (identity-unique): the parent's static IP and, for an
+    # in-cluster database, its backup archive folder.
+    if "gcp" in parent:
+        lines += ["ingress:", "  gcp:", f"    staticIpName: clipper-{name}-ip"]
+    if parent.startswith("staging"):
+        lines += ["postgres:", "  inCluster:", "    objectStore:", f"      serverName: {name}"]
     return "\n".join(lines) + "\n"
 
 

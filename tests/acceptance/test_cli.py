@@ -439,7 +439,12 @@ def test_show_prints_the_merged_profile_and_its_sources(cli: Cli) -> None:
     merged = yaml.safe_load(result.stdout)
     assert merged["provider"] == "aws"
     assert merged["environment"] == "production"
-    assert merged["cluster"] == {"name": "clipper-prod-aws", "region": "us-east-1", "metricsServer": "eks-addon", "networkPolicy": "vpc-cni"}
+    assert merged["cluster"] == {
+        "name": "clipper-prod-aws",
+        "region": "us-east-1",
+        "metricsServer": "eks-addon",
+        "networkPolicy": "vpc-cni",
+    }
     assert "extends" not in merged
 
 

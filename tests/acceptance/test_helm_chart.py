@@ -79,6 +79,18 @@ def test_default_values_render_the_overlay(profile: str, helm: Path, k8s_tools: 
         assert chart[key] == document, key
 
 
+@pytest.mark.parametrize("profile", PROFILES)
+def test_what_holds_data_survives_helm_uninstall(profile: str, helm: Path) -> None:
+    """What Flux never prunes (the namespace, the in-cluster databases) Helm keeps too."""
+    kept = {
+        key: document["metadata"].get("annotations", {})
+        for key, document in _template(helm, profile).items()
+        if document["metadata"].get("annotations", {}).get("kustomize.toolkit.fluxcd.io/prune") == "disabled"
+    }
+    assert ("Namespace", "", "clipper") in kept
+    assert all(annotations.get("helm.sh/resource-policy") == "keep" for annotations in kept.values()), kept
+
+
 def test_every_profile_has_a_chart() -> None:
     assert sorted(path.name for path in (OUT / "overlays").iterdir()) == PROFILES
 

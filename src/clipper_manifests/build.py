@@ -132,7 +132,7 @@ class Build:
         folders = [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components)] if kustomize else []
         for name in self.profiles:
             folders += [layout.overlay_dir(name)] if kustomize else []
-            folders += [helm_chart.chart_dir(name)] if "helm" in self.project.outputs else []
+            folders += [layout.chart_dir(name)] if "helm" in self.project.outputs else []
             folders += [folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values()]
         return folders
 
@@ -341,12 +341,14 @@ class Builder:
         built = item.built()
         objects = [(directory, document) for directory, documents in built.items() for document in documents]
         problems = []
+        charts = {layout.chart_dir(item.name)} if "helm" in self.project.outputs else set()
         for document, path, rule, message in flux.check_delivery(
             [d for _, d in objects],
-            set(built),
-            item.overlay.directory,
+            set(built) | charts,
+            flux.app_folder(item.profile),
             item.profile.flux.out_path,
             may_substitute=self._holds_substitution(item),
+            bootstrap=(self.platform["flux"]["namespace"], item.profile.flux.git_repository),
         ):
             directory = next(folder for folder, d in objects if d is document)
             problems.append(self._locate(Problem(message, rule, path=json_path(path)), document, self._sources(item, directory), item.name))

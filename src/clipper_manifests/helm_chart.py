@@ -22,7 +22,6 @@ from clipper_manifests.context import migration_job_name
 from clipper_manifests.model import Profile
 from clipper_manifests.yamlio import dump_document
 
-CHARTS_DIR = "charts"
 Path = tuple[Any, ...]
 
 _HELPERS = """\
@@ -41,13 +40,9 @@ digest's first 12 hex digits, lower-cased, runs of other characters as '-', at m
 """
 
 
-def chart_dir(profile: str) -> str:
-    return f"{CHARTS_DIR}/{profile}"
-
-
 def chart_files(profile: Profile, objects: list[dict[str, Any]], header: str) -> dict[str, str]:
     """Every file of the profile's chart: relative path below out/ → text."""
-    folder = chart_dir(profile.name)
+    folder = layout.chart_dir(profile.name)
     files = {
         f"{folder}/Chart.yaml": header + dump_document(_chart_metadata(profile)),
         f"{folder}/values.yaml": header + _values_text(profile),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, RunCli
 
 OUT = REPO / "out"
 PROFILES = sorted(path.name for path in (OUT / "charts").iterdir() if path.is_dir())
@@ -222,3 +222,27 @@ def test_no_value_can_add_keys_or_documents(helm: Path) -> None:
     after = _objects(result.stdout)
     assert sorted(after) == sorted(before)
     assert after[("ConfigMap", "clipper", "api-config")]["data"]["BASE_URL"] == f"https://{hostile}"
+
+
+def test_flux_delivers_the_chart_through_a_helm_release(project: Path, run_cli: RunCli, k8s_tools: dict[str, Path]) -> None:
+    """flux.delivery: helm: the apps stage applies a HelmRelease of the profile's chart from the
+    bootstrap GitRepository, still after infra-configs; validate finds nothing to say."""
+    (project / "clipper-manifests.yaml").write_text("outputs: [kustomize, helm]\n", encoding="utf-8")
+    profile = project / "profiles" / "staging-do.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "flux:\n  delivery: helm\n", encoding="utf-8")
+    result = run_cli("render", "staging-do", "--root", project)
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    out = project / "out"
+    apps = yaml.safe_load((out / "clusters" / "staging-do" / "kustomization-apps.yaml").read_text(encoding="utf-8"))
+    assert apps["spec"]["path"] == "./out/delivery/staging-do" and apps["spec"]["dependsOn"] == [{"name": "infra-configs"}]
+    built = _run(k8s_tools["kubectl"], "kustomize", str(out / "delivery" / "staging-do"))
+    assert built.returncode == 0, built.stderr
+    (release,) = yaml.safe_load_all(built.stdout)
+    assert release["kind"] == "HelmRelease"
+    assert release["spec"]["chart"]["spec"] == {
+        "chart": "./out/charts/staging-do",
+        "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"},
+        "reconcileStrategy": "Revision",
+        "interval": "1h",
+    }
+    assert (out / "charts" / "staging-do" / "Chart.yaml").is_file()

@@ -154,7 +154,8 @@ def _values_text(profile: Profile) -> str:
         (
             "# Images by role: repository, tag and digest (empty = unset; the digest decides when both are set).\n"
             "# api: the API container; frontend: nginx with the static build; migrations: the migration Job\n"
-            "# and the API's wait-for-migrations init container (the Job's name follows its tag).",
+            "# and the API's wait-for-migrations init container (the Job's name follows its tag).\n"
+            "# A tag that reads as a number (1.10) needs --set-string: --set would make it a number.",
             "images",
         ),
         ("# API HPA bounds and the API container's resources.", "api"),

@@ -192,6 +192,7 @@ def test_migrations_image_renames_its_job_and_changes_only_its_images(profile: s
         ("api.replicas.min=1", "at '/api/replicas/min': minimum: got 1, want 3"),
         ("frontend.replicas.min=1", "at '/frontend/replicas/min': minimum: got 1, want 2"),
         ("images.api.tag=latest", "at '/images/api/tag'"),
+        ("images.api.tag=", "at '/images/api'"),  # neither a tag nor a digest (image-pinned)
         ("api.replicas.max=101", "at '/api/replicas/max': maximum: got 101, want 100"),
         ("api.resources.requests.cpu=lots", "at '/api/resources/requests/cpu'"),
         ("domain=Not_A_Host", "at '/domain'"),
@@ -246,3 +247,31 @@ def test_flux_delivers_the_chart_through_a_helm_release(project: Path, run_cli: 
         "interval": "1h",
     }
     assert (out / "charts" / "staging-do" / "Chart.yaml").is_file()
+
+
+def test_literal_text_around_values_survives_helm(helm: Path, tmp_path: Path) -> None:
+    """Template text of an object whose strings hold Go template syntax, quotes, backslashes,
+    newlines and non-ASCII around the domain renders back to the same object."""
+    from clipper_manifests.build import Builder
+    from clipper_manifests.helm_chart import template_text
+    from clipper_manifests.project import find_project
+
+    profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile
+    assert profile is not None
+    domain = profile.domain
+    tricky = {
+        "alert": "{{ $labels.pod }} on {{.Values.domain}} }} {{- x -}}",
+        "quoted": f'say "https://{domain}/a\\b" — ünïcode 🚀\n\tnext line {{{{',
+        "twice": f"{domain},{domain}",
+        "edge": f'{domain}"{{{{ "{{{{" }}}}',
+    }
+    document = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "t", "namespace": "clipper"}, "data": tricky}
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "Chart.yaml").write_text("apiVersion: v2\nname: t\nversion: 0.1.0\n", encoding="utf-8")
+    (tmp_path / "values.yaml").write_text(f"domain: {domain}\n", encoding="utf-8")
+    (tmp_path / "templates" / "cm.yaml").write_text(template_text(profile, document), encoding="utf-8")
+    result = _run(helm, "template", "t", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout) == document
+    result = _run(helm, "template", "t", str(tmp_path), "--set", "domain=other.example")
+    assert yaml.safe_load(result.stdout)["data"] == {key: value.replace(domain, "other.example") for key, value in tricky.items()}

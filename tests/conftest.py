@@ -100,6 +100,18 @@ def k8s_tools() -> dict[str, Path]:
     return tools
 
 
+def output_yaml_files() -> list[Path]:
+    """The YAML files of the committed out/: not the charts' templates, which are Helm
+    templates (their objects are the overlays', tests/acceptance/test_helm_chart.py)."""
+    out = REPO / "out"
+
+    def is_template(path: Path) -> bool:
+        parts = path.relative_to(out).parts
+        return parts[0] == "charts" and parts[2:3] == ("templates",)
+
+    return sorted(p for p in out.rglob("*.yaml") if not is_template(p))
+
+
 def tree_text(root: Path) -> dict[str, str]:
     """Every file below root (relative path → text), for comparing whole trees."""
     return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted(root.rglob("*")) if p.is_file()}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import context, dr, flux, kustomize, layout, parallel
+from clipper_manifests import context, dr, flux, helm_chart, kustomize, layout, parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
@@ -118,7 +118,9 @@ class Build:
         return dict(self._files)
 
     def shared_files(self) -> dict[str, str]:
-        """The files of base and of the components the profiles use."""
+        """The files of base and of the components the profiles use (Kustomize output only)."""
+        if "kustomize" not in self.project.outputs:
+            return {}
         result = layer_files(self.base, "templates/base (shared by every profile)")
         for provider, component in self.components.items():
             result |= layer_files(component, f"templates/components/{provider} (shared by every {provider} profile)")
@@ -126,9 +128,12 @@ class Build:
 
     def scope(self) -> list[str]:
         """The output folders this build owns completely (what may be pruned)."""
-        folders = [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components)]
+        kustomize = "kustomize" in self.project.outputs
+        folders = [layout.BASE_DIR, *(layout.component_dir(p) for p in self.components)] if kustomize else []
         for name in self.profiles:
-            folders += [layout.overlay_dir(name), *(folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values())]
+            folders += [layout.overlay_dir(name)] if kustomize else []
+            folders += [layout.chart_dir(name)] if "helm" in self.project.outputs else []
+            folders += [folder.format(profile=name) for folder in layout.PROFILE_FOLDERS.values()]
             folders.append(layout.DR_DIR.format(profile=name))
         return folders
 
@@ -142,8 +147,12 @@ def profile_texts(project: Project, item: ProfileBuild) -> dict[str, str]:
             parents = [file.name for file in item.merged.files[:-1]]
             extends = f" (extending {', '.join(parents)})" if parents else ""
             source = f"{project.display(item.merged.path)}{extends}"
-            for layer in (item.overlay, *item.extras):
+            kustomize = (item.overlay,) if "kustomize" in project.outputs else ()
+            for layer in (*kustomize, *item.extras):
                 item.texts |= layer_files(layer, source)
+            if "helm" in project.outputs and item.profile is not None:
+                # The chart is the overlay's built objects, so it cannot drift from the overlay.
+                item.texts |= helm_chart.chart_files(item.profile, item.resolved, header(source, None))
     return item.texts
 
 
@@ -334,12 +343,14 @@ class Builder:
         built = item.built()
         objects = [(directory, document) for directory, documents in built.items() for document in documents]
         problems = []
+        charts = {layout.chart_dir(item.name)} if "helm" in self.project.outputs else set()
         for document, path, rule, message in flux.check_delivery(
             [d for _, d in objects],
-            set(built),
-            item.overlay.directory,
+            set(built) | charts,
+            flux.app_folder(item.profile),
             item.profile.flux.out_path,
             may_substitute=self._holds_substitution(item),
+            bootstrap=(self.platform["flux"]["namespace"], item.profile.flux.git_repository),
         ):
             directory = next(folder for folder, d in objects if d is document)
             problems.append(self._locate(Problem(message, rule, path=json_path(path)), document, self._sources(item, directory), item.name))

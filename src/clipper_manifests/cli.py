@@ -6,6 +6,7 @@ are imported inside the commands that need them, so `--help` and `list` start fa
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -181,18 +182,30 @@ def render(
     root: RootOpt = None,
     out: OutOpt = None,
     crd_schemas: CrdOpt = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Outputs to write: kustomize, helm or all (default: `outputs` in clipper-manifests.yaml, else kustomize).",
+            autocompletion=lambda: ["kustomize", "helm", "all"],
+        ),
+    ] = None,
 ) -> None:
-    """Render profiles into out/ (base, components, overlays), after validating everything."""
+    """Render profiles into out/ (base, components, overlays, charts), after validating everything."""
 
     def action() -> None:
         from clipper_manifests.change_summary import summary
+        from clipper_manifests.config import parse_outputs
         from clipper_manifests.redaction import build_secret_values, redact
         from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
+        if output_format is not None:
+            project = dataclasses.replace(project, outputs=parse_outputs(output_format))
         names = _select(project, profiles, all_profiles)
         build = _build(project, names, notes=False, compare=True)
-        scope = None if all_profiles else build.scope()
+        # --format renders a part of out/: the other output's files are left alone, not pruned.
+        scope = None if all_profiles and output_format is None else build.scope()
         plan = plan_tree(project.out, build.files(), scope, force=force, compared=build.on_disk())
         if check:
             if plan.changed or plan.conflicts:

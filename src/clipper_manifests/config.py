@@ -2,8 +2,9 @@
 
     crdSchemas: ../crd-catalog            # CRD schema catalog, relative to this file
     allowUnknownKinds: [Widget.example.com, Gadget.example.com/v1alpha1]
+    outputs: [kustomize, helm]            # what `render` writes (default: kustomize)
 
-Both keys are optional. The catalog comes from `--crd-schemas`, else CLIPPER_CRD_SCHEMAS, else
+Every key is optional. The catalog comes from `--crd-schemas`, else CLIPPER_CRD_SCHEMAS, else
 this file, else the upstream schemas the package ships (schemas/crds). An allowed-unknown kind (`Kind.group`, or
 `Kind.group/version` for one version) may be emitted without a schema in the catalog.
 """
@@ -20,7 +21,9 @@ from clipper_manifests.errors import Location, UsageError
 from clipper_manifests.yamlio import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
 
 CONFIG_FILE = "clipper-manifests.yaml"
-KEYS = ("crdSchemas", "allowUnknownKinds")
+KEYS = ("crdSchemas", "allowUnknownKinds", "outputs")
+# kustomize: base, components and overlays; helm: a chart per profile (out/charts/<profile>).
+OUTPUTS = ("kustomize", "helm")
 _KIND = re.compile(r"[A-Z][A-Za-z0-9]*\.[a-z0-9]([-a-z0-9.]*[a-z0-9])?(/v[0-9a-z]+)?")
 
 
@@ -30,6 +33,7 @@ class ProjectConfig:
     crd_schemas: Path | None = None  # resolved against the config file's folder
     crd_schemas_at: Location | None = None  # where it was set, for errors
     allow_unknown_kinds: frozenset[str] = frozenset()
+    outputs: tuple[str, ...] = ("kustomize",)
 
 
 def load_config(root: Path) -> ProjectConfig:
@@ -56,10 +60,11 @@ def load_config(root: Path) -> ProjectConfig:
         crd_schemas=_catalog(data.get("crdSchemas"), path, marks),
         crd_schemas_at=location_of(path, marks, ("crdSchemas",)) if "crdSchemas" in data else None,
         allow_unknown_kinds=_kinds(data.get("allowUnknownKinds"), path, marks),
+        outputs=_outputs(data.get("outputs"), path, marks),
     )
 
 
-_HINT = "settings: crdSchemas (a folder), allowUnknownKinds (a list of Kind.group)"
+_HINT = "settings: crdSchemas (a folder), allowUnknownKinds (a list of Kind.group), outputs (kustomize, helm)"
 
 
 def _catalog(value: Any, path: Path, marks: Marks) -> Path | None:
@@ -68,6 +73,27 @@ def _catalog(value: Any, path: Path, marks: Marks) -> Path | None:
     if not isinstance(value, str) or not value.strip():
         raise UsageError("crdSchemas must be a folder path", location=location_of(path, marks, ("crdSchemas",)))
     return (path.parent / value).resolve()
+
+
+def _outputs(value: Any, path: Path, marks: Marks) -> tuple[str, ...]:
+    if value is None:
+        return ("kustomize",)
+    if not isinstance(value, list) or not value or any(item not in OUTPUTS for item in value):
+        raise UsageError(
+            f"outputs must be a non-empty list of {', '.join(OUTPUTS)}",
+            location=location_of(path, marks, ("outputs",)),
+            hint="for example outputs: [kustomize, helm]",
+        )
+    return tuple(item for item in OUTPUTS if item in value)
+
+
+def parse_outputs(value: str) -> tuple[str, ...]:
+    """`render --format kustomize|helm|all`."""
+    if value == "all":
+        return OUTPUTS
+    if value not in OUTPUTS:
+        raise UsageError(f"unknown output format {value!r}", hint=f"use one of: {', '.join(OUTPUTS)}, all")
+    return (value,)
 
 
 def _kinds(value: Any, path: Path, marks: Marks) -> frozenset[str]:

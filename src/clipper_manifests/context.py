@@ -46,6 +46,7 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "migration_job_name": migration_job_name(profile),
         "ingress_paths": ingress_paths(platform),
         "flux_stages": flux.stages,
+        "flux_chart_path": flux.chart_path(profile),
         "data": data_tier.context(profile, platform),
         "external_secrets": external_secrets.template_context(profile, platform),
         "network": network.template_context(profile, platform),

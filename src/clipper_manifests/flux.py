@@ -2,7 +2,9 @@
 
 Each cluster's entry folder (out/clusters/<profile>/) holds Flux Kustomizations chained with
 dependsOn: infra-controllers (HelmReleases that bring CRDs) → infra-configs (objects that need
-those CRDs) → apps (the overlay, with its migration Job). `wait: true` makes each stage wait
+those CRDs) → apps (the overlay, with its migration Job; or, with `flux.delivery: helm`, the
+folder holding a HelmRelease of the profile's chart from the same GitRepository, so the chain,
+`wait` and pruning stay as they are: a HelmRelease's own dependsOn can name only HelmReleases). `wait: true` makes each stage wait
 until everything it applied is ready, so the next never meets a missing CRD or controller.
 """
 
@@ -18,6 +20,7 @@ from clipper_manifests.model import Profile
 
 KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
 STAGE_NAMES = {"infrastructure/{profile}/controllers": "infra-controllers", "infrastructure/{profile}/configs": "infra-configs"}
+DELIVERY_FOLDER = layout.PROFILE_FOLDERS["delivery"]
 SUBSTITUTION = re.compile(r"\$\{([^}:]+)(:=[^}]*)?\}")
 
 
@@ -40,9 +43,19 @@ def stages(profile: Profile, folders: list[str]) -> list[Stage]:
         folder = pattern.format(profile=profile.name)
         if folder in folders:
             chain.append(Stage(name, _path(profile, folder), tuple(s.name for s in chain[-1:]), "10m"))
-    apps = layout.overlay_dir(profile.name)
+    apps = app_folder(profile)
     chain.append(Stage("apps", _path(profile, apps), tuple(s.name for s in chain[-1:]), profile.flux.apps_timeout))
     return chain
+
+
+def app_folder(profile: Profile) -> str:
+    """The folder the apps stage applies."""
+    return DELIVERY_FOLDER.format(profile=profile.name) if profile.flux.delivery == "helm" else layout.overlay_dir(profile.name)
+
+
+def chart_path(profile: Profile) -> str:
+    """The HelmRelease's chart: a path inside the GitRepository."""
+    return _path(profile, layout.chart_dir(profile.name))
 
 
 def _path(profile: Profile, folder: str) -> str:
@@ -59,9 +72,17 @@ Finding = tuple[dict[str, Any], tuple[Any, ...], str, str]  # object, key path, 
 
 
 def check_delivery(
-    objects: list[dict[str, Any]], folders: set[str], overlay: str, out_path: str, *, may_substitute: bool = True
+    objects: list[dict[str, Any]],
+    folders: set[str],
+    overlay: str,
+    out_path: str,
+    *,
+    may_substitute: bool = True,
+    bootstrap: tuple[str, str] = ("flux-system", "flux-system"),
 ) -> Iterator[Finding]:
-    """Consistency of one cluster's Flux objects with the generated tree. `may_substitute=False`
+    """Consistency of one cluster's Flux objects with the generated tree. `overlay` is the
+    folder the apps stage applies (the overlay, or the HelmRelease's folder); `bootstrap` the
+    namespace and name of the GitRepository `flux bootstrap` creates. `may_substitute=False`
     says no file of the cluster holds `${`, so the walk over every value is skipped."""
     kustomizations = [o for o in objects if o["apiVersion"] == KUSTOMIZATION_API and o["kind"] == "Kustomization"]
     names = {o["metadata"]["name"] for o in kustomizations}
@@ -86,7 +107,8 @@ def check_delivery(
     if not overlay_users and kustomizations:
         yield kustomizations[0], ("spec",), "flux-overlay", f"no Kustomization applies {overlay}"
     yield from _cycles(kustomizations)
-    yield from _sources(objects)
+    yield from _sources(objects, bootstrap)
+    yield from _git_charts(objects, folders, out_path)
     if may_substitute:
         yield from _substitutions(objects, kustomizations)
 
@@ -105,12 +127,12 @@ def _cycles(kustomizations: list[dict[str, Any]]) -> Iterator[Finding]:
                 frontier.extend(edges[name])
 
 
-def _sources(objects: list[dict[str, Any]]) -> Iterator[Finding]:
+def _sources(objects: list[dict[str, Any]], bootstrap: tuple[str, str]) -> Iterator[Finding]:
     sources = {
         (o["kind"], o["metadata"].get("namespace", ""), o["metadata"]["name"])
         for o in objects
         if o["apiVersion"].startswith("source.toolkit.fluxcd.io/")
-    }
+    } | {("GitRepository", *bootstrap)}
     for item in objects:
         if item["kind"] != "HelmRelease":
             continue
@@ -123,6 +145,17 @@ def _sources(objects: list[dict[str, Any]]) -> Iterator[Finding]:
                 "flux-source",
                 f"source {key[0]} {key[1]}/{key[2]} is not emitted for this cluster",
             )
+
+
+def _git_charts(objects: list[dict[str, Any]], folders: set[str], out_path: str) -> Iterator[Finding]:
+    """A chart taken from the Git source must be a chart folder this tool writes."""
+    for item in objects:
+        spec = item["spec"].get("chart", {}).get("spec", {}) if item["kind"] == "HelmRelease" else {}
+        if spec.get("sourceRef", {}).get("kind") == "GitRepository":
+            folder = folder_of(str(spec.get("chart", "")), out_path)
+            if folder is None or folder not in folders:
+                message = f"chart {spec.get('chart')} is not a chart this tool writes (is helm in the outputs of clipper-manifests.yaml?)"
+                yield item, ("spec", "chart", "spec", "chart"), "flux-path", message
 
 
 def _substitutions(objects: list[dict[str, Any]], kustomizations: list[dict[str, Any]]) -> Iterator[Finding]:

@@ -17,6 +17,8 @@ LayerKind = Literal["base", "component", "overlay", "plain", "entry"]
 PROFILE_FOLDERS = {
     "infrastructure/controllers": "infrastructure/{profile}/controllers",
     "infrastructure/configs": "infrastructure/{profile}/configs",
+    # With flux.delivery: helm, the apps stage's HelmRelease of the profile's chart.
+    "delivery": "delivery/{profile}",
     "cluster": "clusters/{profile}",
 }
 # Disaster recovery, one folder per step that applies objects (templates/dr/<step>), applied by
@@ -32,6 +34,11 @@ ENTRY_FOLDER = "clusters/{profile}"
 def file_stem(document: dict[str, Any]) -> str:
     """Stable file name of an object: `<kind>-<name>`, lower case."""
     return f"{document['kind'].lower()}-{document['metadata']['name']}"
+
+
+def chart_dir(profile: str) -> str:
+    """A profile's Helm chart (helm_chart.py)."""
+    return f"charts/{profile}"
 
 
 def component_dir(provider: str) -> str:

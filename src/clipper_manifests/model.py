@@ -271,6 +271,7 @@ class Flux:
     out_path: str
     interval: str = "1h"
     apps_timeout: str = "15m"
+    delivery: Literal["kustomize", "helm"] = "kustomize"  # the apps stage: the overlay, or a HelmRelease of the chart
 
 
 SecretBackend = Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"]

@@ -17,6 +17,7 @@ class Project:
     crd_schemas: Path | None = None  # a CRD schema catalog in kubeconform layout
     notice: str = ""  # a warning about the project's settings, for the CLI to print
     allow_unknown_kinds: frozenset[str] = frozenset()  # custom resources that need no schema (config.py)
+    outputs: tuple[str, ...] = ("kustomize",)  # what render writes: kustomize and/or helm (config.py)
 
     @property
     def profiles(self) -> Path:
@@ -83,5 +84,6 @@ def find_project(
         out=(out or root / "out").resolve(),
         crd_schemas=catalog,
         allow_unknown_kinds=config.allow_unknown_kinds,
+        outputs=config.outputs,
         notice=notice if validating else "",
     )

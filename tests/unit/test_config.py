@@ -60,6 +60,8 @@ def test_a_configured_catalog_that_is_missing_falls_back_with_a_warning(project:
         ("allowUnknownKinds: [widget]\n", "is not Kind.group"),
         ("crdSchemas: [a]\n", "must be a folder path"),
         ("crdSchemas: 'a\n", "invalid YAML"),
+        ("outputs: [kustomize, chart]\n", "outputs must be a non-empty list of kustomize, helm"),
+        ("outputs: []\n", "outputs must be a non-empty list"),
     ],
 )
 def test_a_broken_config_file_is_a_usage_error_at_its_line(project: Path, text: str, message: str) -> None:
@@ -112,3 +114,22 @@ def test_the_repository_config_names_no_folder_outside_the_repository() -> None:
     assert config.crd_schemas is None
     settings = (repo / "clipper-manifests.yaml").read_text(encoding="utf-8").splitlines()
     assert [line for line in settings if "../" in line and not line.startswith("#")] == []
+
+
+def test_outputs_choose_what_render_writes_and_format_overrides_them(project: Path, run_cli: RunCli) -> None:
+    out = project / "out"
+    assert run_cli("render", "prod-aws", "--root", project).exit_code == 0
+    assert (out / "overlays" / "prod-aws").is_dir() and not (out / "charts").exists()  # default: kustomize only
+    write_config(project, "outputs: [helm]\n")
+    assert run_cli("render", "--all", "--root", project).exit_code == 0
+    assert (out / "charts" / "prod-aws" / "Chart.yaml").is_file() and not (out / "overlays").exists()
+    assert run_cli("render", "--all", "--format", "kustomize", "--root", project).exit_code == 0
+    # --format writes one output and leaves the other's files alone.
+    assert (out / "overlays" / "prod-aws").is_dir() and (out / "charts" / "prod-aws" / "Chart.yaml").is_file()
+    assert run_cli("render", "--all", "--check", "--format", "all", "--root", project).exit_code == 0
+    values = out / "charts" / "prod-aws" / "values.yaml"
+    values.write_text(values.read_text(encoding="utf-8") + "extra: 1\n", encoding="utf-8")
+    assert run_cli("render", "--all", "--format", "helm", "--root", project).exit_code == 1  # a hand edit is kept
+    assert "extra: 1" in values.read_text(encoding="utf-8")
+    result = run_cli("render", "prod-aws", "--format", "chart", "--root", project)
+    assert result.exit_code == 2 and "unknown output format 'chart'" in result.stderr

@@ -3,7 +3,6 @@ messages, the YAML fast paths read and write exactly what PyYAML does."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from clipper_manifests import yamlio
 from clipper_manifests.validate.compiled import compile_schema
 from clipper_manifests.validate.kubernetes import check_builtin, current_api_versions, served_in
 from clipper_manifests.yamlio import YamlSyntaxError, dump_document, load_documents
-from tests.conftest import REPO
+from tests.conftest import output_yaml_files
 
 SCHEMA = {
     "type": "object",
@@ -87,7 +86,7 @@ def test_dump_document_writes_what_yaml_dump_writes(document: Any) -> None:
 
 
 def test_dump_document_matches_yaml_dump_on_the_whole_output_tree() -> None:
-    files = sorted((REPO / "out").rglob("*.yaml"))
+    files = output_yaml_files()
     assert files
     for path in files:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -125,6 +124,6 @@ def test_a_list_as_a_key_is_a_yaml_error_not_a_crash() -> None:
 
 
 def test_load_documents_matches_on_the_whole_output_tree() -> None:
-    for path in sorted(Path(REPO / "out").rglob("*.yaml")):
+    for path in output_yaml_files():
         text = path.read_text(encoding="utf-8")
         assert load_documents(text) == old_load(text), path

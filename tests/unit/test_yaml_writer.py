@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from clipper_manifests.yaml_writer import BlockWriter, Unsupported, _text_shortcut
 from clipper_manifests.yamlio import _pyyaml_dump, dump_document, load_documents
+from tests.conftest import output_yaml_files
 
 REPO = Path(__file__).resolve().parents[2]
 WRITER = BlockWriter(_pyyaml_dump)
@@ -24,7 +25,7 @@ def written(document: Any) -> str | None:
 
 
 def test_every_shipped_object_is_written_as_pyyaml_writes_it() -> None:
-    files = sorted((REPO / "out").rglob("*.yaml"))
+    files = output_yaml_files()
     assert len(files) > 500
     for path in files:
         for document in load_documents(path.read_text(encoding="utf-8")):

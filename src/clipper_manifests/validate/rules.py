@@ -24,6 +24,10 @@ class Rule:
 
 RULES: list[Rule] = []
 
+# The seed's production floors; the Helm chart's values schema enforces the same (chart_values.py).
+PRODUCTION_MIN_API_REPLICAS = 3
+PRODUCTION_MIN_FRONTEND_REPLICAS = 2
+
 
 def production_error(profile: Profile) -> Severity:
     """Strict in production, advice elsewhere."""
@@ -40,16 +44,17 @@ def rule(rule_id: str, summary: str, fix: str) -> Callable[[Check], Check]:
 
 @rule("prod-api-replicas", "Production runs at least 3 API pods (seed: 3+).", "raise api.replicas.min to 3 or more")
 def _api_replicas(profile: Profile) -> Iterator[Finding]:
-    if profile.is_production and profile.api.replicas.min < 3:
-        yield ("api", "replicas", "min"), f"{profile.api.replicas.min} is less than the minimum of 3 for production", Severity.ERROR
+    floor = PRODUCTION_MIN_API_REPLICAS
+    if profile.is_production and profile.api.replicas.min < floor:
+        yield ("api", "replicas", "min"), f"{profile.api.replicas.min} is less than the minimum of {floor} for production", Severity.ERROR
 
 
 @rule("prod-frontend-replicas", "Production runs at least 2 frontend pods (seed: 2+).", "raise frontend.replicas.min to 2 or more")
 def _frontend_replicas(profile: Profile) -> Iterator[Finding]:
-    if profile.is_production and profile.frontend.replicas.min < 2:
+    if profile.is_production and profile.frontend.replicas.min < PRODUCTION_MIN_FRONTEND_REPLICAS:
         yield (
             ("frontend", "replicas", "min"),
-            f"{profile.frontend.replicas.min} is less than the minimum of 2 for production",
+            f"{profile.frontend.replicas.min} is less than the minimum of {PRODUCTION_MIN_FRONTEND_REPLICAS} for production",
             Severity.ERROR,
         )
 

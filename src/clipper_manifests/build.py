@@ -343,10 +343,14 @@ class Builder:
         built = item.built()
         objects = [(directory, document) for directory, documents in built.items() for document in documents]
         problems = []
-        charts = {layout.chart_dir(item.name)} if "helm" in self.project.outputs else set()
+        # What out/ holds, as the project configures it (a `render --format` run writes a part,
+        # and leaves the rest as it was): Flux may only point at those folders.
+        configured = self.project.configured_outputs
+        overlays = set() if "kustomize" in configured else {item.overlay.directory}
+        charts = {layout.chart_dir(item.name)} if "helm" in configured else set()
         for document, path, rule, message in flux.check_delivery(
             [d for _, d in objects],
-            set(built) | charts,
+            (set(built) - overlays) | charts,
             flux.app_folder(item.profile),
             item.profile.flux.out_path,
             may_substitute=self._holds_substitution(item),

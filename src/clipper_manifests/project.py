@@ -17,7 +17,8 @@ class Project:
     crd_schemas: Path | None = None  # a CRD schema catalog in kubeconform layout
     notice: str = ""  # a warning about the project's settings, for the CLI to print
     allow_unknown_kinds: frozenset[str] = frozenset()  # custom resources that need no schema (config.py)
-    outputs: tuple[str, ...] = ("kustomize",)  # what render writes: kustomize and/or helm (config.py)
+    outputs: tuple[str, ...] = ("kustomize",)  # what this run writes: kustomize and/or helm (config.py, render --format)
+    configured_outputs: tuple[str, ...] = ("kustomize",)  # what clipper-manifests.yaml says out/ holds
 
     @property
     def profiles(self) -> Path:
@@ -85,5 +86,6 @@ def find_project(
         crd_schemas=catalog,
         allow_unknown_kinds=config.allow_unknown_kinds,
         outputs=config.outputs,
+        configured_outputs=config.outputs,
         notice=notice if validating else "",
     )

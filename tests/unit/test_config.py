@@ -3,6 +3,7 @@ Precedence for the catalog: --crd-schemas > CLIPPER_CRD_SCHEMAS > the config fil
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -121,15 +122,31 @@ def test_outputs_choose_what_render_writes_and_format_overrides_them(project: Pa
     assert run_cli("render", "prod-aws", "--root", project).exit_code == 0
     assert (out / "overlays" / "prod-aws").is_dir() and not (out / "charts").exists()  # default: kustomize only
     write_config(project, "outputs: [helm]\n")
-    assert run_cli("render", "--all", "--root", project).exit_code == 0
+    # Helm only: the cluster must take the app through the chart (the overlay is not written).
+    profile = project / "profiles" / "prod-aws.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "flux:\n  delivery: helm\n", encoding="utf-8")
+    shutil.rmtree(out)  # start from an empty out/: a one-profile render prunes only that profile's folders
+    assert run_cli("render", "prod-aws", "--root", project).exit_code == 0
     assert (out / "charts" / "prod-aws" / "Chart.yaml").is_file() and not (out / "overlays").exists()
-    assert run_cli("render", "--all", "--format", "kustomize", "--root", project).exit_code == 0
+    assert run_cli("render", "prod-aws", "--format", "kustomize", "--root", project).exit_code == 0
     # --format writes one output and leaves the other's files alone.
     assert (out / "overlays" / "prod-aws").is_dir() and (out / "charts" / "prod-aws" / "Chart.yaml").is_file()
-    assert run_cli("render", "--all", "--check", "--format", "all", "--root", project).exit_code == 0
+    assert run_cli("render", "prod-aws", "--check", "--format", "all", "--root", project).exit_code == 0
     values = out / "charts" / "prod-aws" / "values.yaml"
     values.write_text(values.read_text(encoding="utf-8") + "extra: 1\n", encoding="utf-8")
-    assert run_cli("render", "--all", "--format", "helm", "--root", project).exit_code == 1  # a hand edit is kept
+    assert run_cli("render", "prod-aws", "--format", "helm", "--root", project).exit_code == 1  # a hand edit is kept
     assert "extra: 1" in values.read_text(encoding="utf-8")
     result = run_cli("render", "prod-aws", "--format", "chart", "--root", project)
     assert result.exit_code == 2 and "unknown output format 'chart'" in result.stderr
+
+
+def test_helm_only_output_with_an_overlay_delivery_is_refused(project: Path, run_cli: RunCli) -> None:
+    # The apps stage would apply an overlay that out/ no longer holds.
+    write_config(project, "outputs: [helm]\n")
+    result = run_cli("validate", "staging-aws", "--root", project, cwd=project)
+    assert result.exit_code == 1
+    assert "Kustomization/apps: path ./out/overlays/staging-aws is not a folder this tool generates for this cluster" in result.stderr
+    assert "(flux-path)" in result.stderr
+    write_config(project, "outputs: [kustomize, helm]\n")
+    assert run_cli("validate", "staging-aws", "--root", project, cwd=project).exit_code == 0
+    assert run_cli("render", "staging-aws", "--format", "helm", "--root", project, cwd=project).exit_code == 0, "a partial run is fine"

@@ -93,10 +93,13 @@ def _main(
 
 
 def _fail(error: ClipperError) -> NoReturn:
+    # A problem with the input (exit 1) is the command's answer and goes to stdout, where
+    # `| grep` finds it; a usage error or a tool that could not run goes to stderr.
+    to_stderr = error.exit_code != EXIT_INVALID
     where = f"{error.location.render(Path.cwd())}: " if error.location else ""
-    typer.echo(f"{where}error: {error.message}", err=True)
+    typer.echo(f"{where}error: {error.message}", err=to_stderr)
     if error.hint:
-        typer.echo(f"  hint: {error.hint}", err=True)
+        typer.echo(f"  hint: {error.hint}", err=to_stderr)
     raise typer.Exit(error.exit_code)
 
 
@@ -165,7 +168,7 @@ def _build(
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)
     if problems or chosen in ("json", "sarif"):  # JSON readers want a document even when it is empty
-        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False, err=chosen == "text")
+        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False)
     if not build.ok:
         raise ValidationFailed(problems)
     return build
@@ -211,11 +214,11 @@ def render(
             if plan.changed or plan.conflicts:
                 _echo_diff(summary(plan, project.display(project.out)) + redact(unified_diff(plan), build_secret_values(build)))
                 for conflict in plan.conflicts:
-                    typer.echo(f"conflict: {conflict}", err=True)
+                    typer.echo(f"conflict: {conflict}")
                 again = "clipper-manifests render " + ("--all" if all_profiles else " ".join(names))
                 if plan.conflicts:  # a plain render would refuse too: say what clears the way
                     raise_on_conflicts(plan, again)
-                typer.echo(f"error: {project.display(project.out)} is stale: run `{again}` and commit", err=True)
+                typer.echo(f"error: {project.display(project.out)} is stale: run `{again}` and commit")
                 raise typer.Exit(EXIT_INVALID)
             typer.echo(f"{project.display(project.out)} is up to date ({plan.wanted} files, {len(names)} profile(s))")
             return
@@ -252,7 +255,7 @@ def validate(
             return
         build = _build(project, names, report_format, files=False)  # a report, nothing written
         if report_format in ("text", "auto") and sys.stderr is not None:
-            typer.echo(f"{len(names)} profile(s) valid: {_listing(names)}", err=True)
+            typer.echo(f"{len(names)} profile(s) valid: {_listing(names)}")
         del build
 
     _guarded(action)
@@ -276,7 +279,7 @@ def diff(
         plan = plan_tree(project.out, build.files(), None if all_profiles else build.scope(), force=True)
         text = summary(plan, project.display(project.out))
         if not text:
-            typer.echo("no changes", err=True)
+            typer.echo("no changes")
             return
         _echo_diff(text + redact(unified_diff(plan), build_secret_values(build)))
         raise typer.Exit(EXIT_INVALID)
@@ -329,7 +332,9 @@ def compare(
         result = comparing.compare(sides[0], sides[1], comparing.relation_of(kinds[0], kinds[1]), allowances)
         typer.echo(json_report(result) if output_format == "json" else text_report(result), nl=False)
         if check and result.unexplained:
-            typer.echo(f"error: {len(result.unexplained)} difference(s) marked ! are not explained by parity.yaml", err=True)
+            # Beside a JSON document the verdict goes to stderr, to keep stdout one parseable document.
+            verdict = f"error: {len(result.unexplained)} difference(s) marked ! are not explained by parity.yaml"
+            typer.echo(verdict, err=output_format == "json")
             raise typer.Exit(EXIT_INVALID)
 
     _guarded(action)
@@ -412,7 +417,7 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
         merged = load_merged(project, profile)
         problems = redact_problems(check_profile_schema(merged), secret_values(merged))
         if problems:
-            typer.echo(REPORTERS["text"](problems, Path.cwd()), nl=False, err=True)
+            typer.echo(REPORTERS["text"](problems, Path.cwd()), nl=False)
             raise ValidationFailed(problems)
         typed = from_data(Profile, {**merged.data, "name": profile})
         typer.echo(format_table(secrets_table(typed, load_platform(project.templates), today())), nl=False)
@@ -436,9 +441,9 @@ def schema(
             project = find_project(root, None)
             stale = sync_schema_files(project.root / "schemas", write=write)
             if stale and check:
-                typer.echo(f"error: stale: {', '.join(stale)}; run `clipper-manifests schema --write`", err=True)
+                typer.echo(f"error: stale: {', '.join(stale)}; run `clipper-manifests schema --write`")
                 raise typer.Exit(EXIT_INVALID)
-            typer.echo(f"schemas: {'updated ' + ', '.join(stale) if stale and write else 'up to date'}", err=True)
+            typer.echo(f"schemas: {'updated ' + ', '.join(stale) if stale and write else 'up to date'}")
             return
         typer.echo(schema_text(partial), nl=False)
 
@@ -452,11 +457,11 @@ def _report_profiles(project: Project, names: list[str], report_format: str) -> 
     problems = check_profiles(project, names)
     chosen = pick_format(report_format)
     if problems or chosen in ("json", "sarif"):
-        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False, err=chosen == "text")
+        typer.echo(REPORTERS[chosen](problems, Path.cwd()), nl=False)
     if any(problem.is_error for problem in problems):
         raise ValidationFailed(problems)
     if chosen == "text":
-        typer.echo(f"{len(names)} profile(s) valid (profiles only): {_listing(names)}", err=True)
+        typer.echo(f"{len(names)} profile(s) valid (profiles only): {_listing(names)}")
 
 
 @app.command("dr-plan")
@@ -548,14 +553,14 @@ def docs(
         path = project.root / DOCS_FILE
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == wanted:
-            typer.echo(f"{DOCS_FILE}: up to date", err=True)
+            typer.echo(f"{DOCS_FILE}: up to date")
             return
         if check:
-            typer.echo(f"error: {DOCS_FILE} is stale; run `clipper-manifests docs` and commit", err=True)
+            typer.echo(f"error: {DOCS_FILE} is stale; run `clipper-manifests docs` and commit")
             raise typer.Exit(EXIT_INVALID)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(wanted, encoding="utf-8")
-        typer.echo(f"{DOCS_FILE}: written", err=True)
+        typer.echo(f"{DOCS_FILE}: written")
 
     _guarded(action)
 

@@ -32,7 +32,7 @@ def test_a_planted_difference_between_providers_is_reported_and_fails_the_check(
     assert result.exit_code == 1
     assert "overlays: HorizontalPodAutoscaler/api\n! spec.maxReplicas: 12 → 13" in result.stdout
     assert "1 not explained by parity.yaml" in result.stdout.splitlines()[0]
-    assert "error: 1 difference(s) marked ! are not explained by parity.yaml" in result.stderr
+    assert "error: 1 difference(s) marked ! are not explained by parity.yaml" in result.stdout
     # The same key between staging and production is declared sizing.
     assert run_cli("compare", "staging-aws", "prod-aws", "--check", "--root", parity_project, cwd=parity_project).exit_code == 0
 
@@ -76,4 +76,4 @@ def test_comparing_an_invalid_profile_shows_its_problems(project: Path, run_cli:
     (project / "profiles" / "prod-bad.yaml").write_text("extends: prod-aws\ncluster: {name: clipper-bad}\napi: {replicas: {min: 1}}\n")
     result = run_cli("compare", "prod-bad", "prod-aws", "--root", project, cwd=project)
     assert result.exit_code == 1
-    assert "(prod-api-replicas)" in result.stderr
+    assert "(prod-api-replicas)" in result.stdout

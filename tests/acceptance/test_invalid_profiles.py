@@ -5,8 +5,9 @@ real project, and `expected.yaml`:
 
     args: [render, prod-typo]     # the test appends --root <project>
     exit: 1                       # 1 invalid, 2 usage, 3 could not run
-    stderr:                       # substrings that must all appear on stderr
-      - "profiles/prod-typo.yaml:6:3: error: ..."
+    stdout:                       # substrings that must all appear on stdout: problems with
+      - "profiles/prod-typo.yaml:6:3: error: ..."   # the input are the answer (`| grep`);
+                                  # `stderr:` instead for exit 2 and 3, the tool's own failures
 
 Whatever the case, the command prints no traceback and leaves an existing out/ exactly as it was.
 """
@@ -24,7 +25,9 @@ from tests.conftest import RunCli
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
 CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
-EXPECTED_KEYS = {"args", "exit", "stderr"}
+# Problems with the input (exit 1) are printed on stdout; usage errors and a tool that
+# could not run (exit 2, 3) on stderr. Each case names the stream its exit code implies.
+STREAM_OF_EXIT = {1: "stdout", 2: "stderr", 3: "stderr"}
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
@@ -35,7 +38,8 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 def load_expected(case: Path) -> dict[str, Any]:
     expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
     assert isinstance(expected, dict), f"{case.name}/expected.yaml must be a mapping"
-    assert set(expected) == EXPECTED_KEYS, f"{case.name}/expected.yaml keys: {sorted(expected)}"
+    stream = STREAM_OF_EXIT.get(int(expected.get("exit", 1)), "stdout")
+    assert set(expected) == {"args", "exit", stream}, f"{case.name}/expected.yaml keys: {sorted(expected)}, want args, exit, {stream}"
     return expected
 
 
@@ -52,7 +56,8 @@ def test_the_case_folders_are_well_formed() -> None:
         assert expected["args"] and expected["args"][0] == "render", f"{case.name}: cases run `render` so out/ can be checked"
         assert all(isinstance(arg, str) for arg in expected["args"]), case.name
         assert expected["exit"] in (1, 2, 3), case.name
-        assert expected["stderr"] and all(isinstance(text, str) and text for text in expected["stderr"]), case.name
+        texts = expected[STREAM_OF_EXIT[expected["exit"]]]
+        assert texts and all(isinstance(text, str) and text for text in texts), case.name
         assert (case / "profiles").is_dir() or (case / "templates").is_dir() or expected["exit"] == 2, (
             f"{case.name}: a case needs profiles/ or templates/ files"
         )
@@ -77,9 +82,12 @@ def test_invalid_project_is_refused_cleanly(case: Path, project: Path, run_cli: 
     result = run_cli(*expected["args"], "--root", project, cwd=project)
 
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.exit_code == expected["exit"], f"exit {result.exit_code}, stderr:\n{result.stderr}"
-    for text in expected["stderr"]:
-        assert text in result.stderr, f"{text!r} not in stderr:\n{result.stderr}"
-    assert "error:" in result.stderr
+    assert result.exit_code == expected["exit"], f"exit {result.exit_code}, stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    stream = STREAM_OF_EXIT[expected["exit"]]
+    shown, other = (result.stdout, result.stderr) if stream == "stdout" else (result.stderr, result.stdout)
+    for text in expected[stream]:
+        assert text in shown, f"{text!r} not in {stream}:\n{shown}"
+    assert "error:" in shown
+    assert "error:" not in other, f"an error on the other stream:\n{other}"
     assert tree_bytes(project / "out") == before, "a failing render changed out/"
     assert sorted(path.name for path in project.iterdir()) == ["out", "profiles", "templates"], "a failing render left files behind"

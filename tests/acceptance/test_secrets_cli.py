@@ -86,7 +86,7 @@ def test_rotation_warns_from_day_76_and_fails_past_day_90(cli: Cli, project: Pat
     jwt_rotated(project, days)
     result = cli("validate", "prod-jwt")
     assert result.exit_code == exit_code, result.stderr
-    found = [line for line in result.stderr.splitlines() if "secrets.rotation.jwt.lastRotated" in line]
+    found = [line for line in result.stdout.splitlines() if "secrets.rotation.jwt.lastRotated" in line]
     if severity is None:
         assert found == []
         return
@@ -101,7 +101,7 @@ def test_a_rotating_secret_without_a_date_is_an_error(cli: Cli, project: Path) -
     write(project, "prod-aws", "\n".join(line for line in text.splitlines() if "openai:" not in line) + "\n")
     result = cli("validate", "prod-aws")
     assert result.exit_code == 1
-    assert "openai rotates every 90 days but has no secrets.rotation.openai.lastRotated" in result.stderr
+    assert "openai rotates every 90 days but has no secrets.rotation.openai.lastRotated" in result.stdout
 
 
 def test_a_pasted_key_fails_until_it_is_allowed_with_a_reason(cli: Cli, project: Path) -> None:
@@ -110,7 +110,7 @@ def test_a_pasted_key_fails_until_it_is_allowed_with_a_reason(cli: Cli, project:
     assert result.exit_code == 1
     assert (
         "profiles/prod-pasted.yaml:2:19: error: description: possible high-entropy string "
-        f"(PtYg… 44 characters; fingerprint {fingerprint(PASTED)})" in result.stderr
+        f"(PtYg… 44 characters; fingerprint {fingerprint(PASTED)})" in result.stdout
     )
     assert PASTED not in result.stderr + result.stdout
 
@@ -123,13 +123,13 @@ def test_a_pasted_key_fails_until_it_is_allowed_with_a_reason(cli: Cli, project:
     write(project, "prod-pasted", f"extends: prod-aws\n{allowance}")
     result = cli("validate", "prod-pasted")
     assert result.exit_code == 0
-    assert "no finding has fingerprint" in result.stderr and "(secret-allowance-unused)" in result.stderr
+    assert "no finding has fingerprint" in result.stdout and "(secret-allowance-unused)" in result.stdout
 
 
 def test_an_allowance_needs_a_reason(cli: Cli, project: Path) -> None:
     write(project, "prod-pasted", "extends: prod-aws\nsecrets:\n  scanner:\n    allow:\n      - fingerprint: 0123456789ab\n")
     result = cli("validate", "prod-pasted")
-    assert result.exit_code == 1 and "missing required key 'reason'" in result.stderr
+    assert result.exit_code == 1 and "missing required key 'reason'" in result.stdout
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_errors_never_print_a_secret_marked_value(cli: Cli, azure: Path) -> None
     write(azure, "prod-azure-kv", text.replace(CLIENT_ID, f"pasted-{PASTED}"))
     result = cli("validate", "prod-azure-kv")
     assert result.exit_code == 1
-    assert "secrets.azure.clientId: '<redacted>' does not have the expected form" in result.stderr
+    assert "secrets.azure.clientId: '<redacted>' does not have the expected form" in result.stdout
     assert PASTED not in result.stdout + result.stderr
 
 

@@ -87,9 +87,9 @@ def test_an_exception_that_matches_nothing_is_a_warning_at_its_line(project: Pat
     assert result.exit_code == 0
     lines = (project / "profiles" / "prod-do.yaml").read_text(encoding="utf-8").splitlines()
     first = next(i for i, line in enumerate(lines, start=1) if "- rule: pod-spread" in line)
-    assert f"profiles/prod-do.yaml:{first}:" in result.stderr
-    assert "warning: policy.exceptions[0]: pod-spread reports nothing for Deployment/frontend" in result.stderr
-    assert "'pod-sprad' is no rule (did you mean 'pod-spread'?" in result.stderr
+    assert f"profiles/prod-do.yaml:{first}:" in result.stdout
+    assert "warning: policy.exceptions[0]: pod-spread reports nothing for Deployment/frontend" in result.stdout
+    assert "'pod-sprad' is no rule (did you mean 'pod-spread'?" in result.stdout
 
 
 @pytest.mark.parametrize("reason", ['""', '"   "'])
@@ -98,22 +98,22 @@ def test_an_exception_needs_a_reason(project: Path, run_cli: RunCli, reason: str
     append(project, f"policy:\n  exceptions:\n    - {{rule: pod-spread, object: Deployment/frontend, reason: {reason}}}\n", "prod-do")
     result = run_cli("validate", "prod-do", "--root", project, cwd=project)
     assert result.exit_code == 1
-    assert "policy.exceptions[0].reason" in result.stderr
+    assert "policy.exceptions[0].reason" in result.stdout
 
 
 def test_a_profile_rule_finding_is_acknowledged_by_its_key(project: Path, run_cli: RunCli) -> None:
     profile = project / "profiles" / "staging-aws.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("ingress:\n", "ingress:\n  controller: nginx\n", 1), encoding="utf-8")
     before = run_cli("validate", "staging-aws", "--root", project, cwd=project)
-    assert "warning: ingress.controller:" in before.stderr and "(ingress-nginx-retired)" in before.stderr
+    assert "warning: ingress.controller:" in before.stdout and "(ingress-nginx-retired)" in before.stdout
     exception = (
         "policy:\n  exceptions:\n    - {rule: ingress-nginx-retired, key: ingress.controller, reason: being replaced this quarter}\n"
     )
     append(project, exception, "staging-aws")
     after = run_cli("validate", "staging-aws", "--root", project, cwd=project)
     assert after.exit_code == 0
-    assert "warning" not in after.stderr, after.stderr
-    assert run_cli("validate", "staging-aws", "--profiles-only", "--root", project, cwd=project).stderr.count("warning") == 0
+    assert "warning" not in after.stdout, after.stdout
+    assert run_cli("validate", "staging-aws", "--profiles-only", "--root", project, cwd=project).stdout.count("warning") == 0
 
 
 def test_a_key_exception_that_matches_nothing_or_names_both_targets_is_reported(project: Path, run_cli: RunCli) -> None:
@@ -121,14 +121,14 @@ def test_a_key_exception_that_matches_nothing_or_names_both_targets_is_reported(
     result = run_cli("validate", "staging-aws", "--root", project, cwd=project)
     assert result.exit_code == 0
     assert "warning: policy.exceptions[0]: ingress-nginx-retired reports nothing for ingress.controller: remove this exception" in (
-        result.stderr
+        result.stdout
     )
     both = "policy:\n  exceptions:\n    - {rule: pod-spread, key: api, object: Deployment/api, reason: both}\n"
     (project / "profiles" / "staging-do.yaml").write_text(
         (project / "profiles" / "staging-do.yaml").read_text(encoding="utf-8").split("policy:")[0] + both, encoding="utf-8"
     )
     invalid = run_cli("validate", "staging-do", "--root", project, cwd=project)
-    assert invalid.exit_code == 1 and "policy.exceptions[0]" in invalid.stderr
+    assert invalid.exit_code == 1 and "policy.exceptions[0]" in invalid.stdout
 
 
 def test_the_shipped_profiles_render_and_validate_without_a_warning_or_a_note(project: Path, run_cli: RunCli, tmp_path: Path) -> None:
@@ -144,7 +144,7 @@ def test_profiles_only_runs_the_secret_rules_too(project: Path, run_cli: RunCli,
     full = run_cli("validate", "prod-aws", "--root", project, cwd=project)
     quick = run_cli("validate", "prod-aws", "--profiles-only", "--root", project, cwd=project)
     assert full.exit_code == quick.exit_code == 1
-    assert quick.stderr.count("(secret-rotation-overdue)") == full.stderr.count("(secret-rotation-overdue)") == 5
+    assert quick.stdout.count("(secret-rotation-overdue)") == full.stdout.count("(secret-rotation-overdue)") == 5
 
 
 def test_rules_lists_every_profile_and_policy_rule_with_severity_and_fix(run_cli: RunCli) -> None:
@@ -182,7 +182,7 @@ def test_profiles_only_checks_schema_and_rules_without_rendering(project: Path, 
     assert run_cli("validate", "--all", "--profiles-only", "--root", project, cwd=project).exit_code == 0
     append(project, "api:\n  replicas: {min: 1, max: 12}\n")
     result = run_cli("validate", "--all", "--profiles-only", "--root", project, cwd=project)
-    assert result.exit_code == 1 and "(prod-api-replicas)" in result.stderr
+    assert result.exit_code == 1 and "(prod-api-replicas)" in result.stdout
 
 
 @pytest.mark.parametrize("args", [["--help"], ["list"], ["validate", "--help"]])
@@ -215,8 +215,8 @@ def test_a_secret_store_in_another_region_is_a_warning_that_can_be_acknowledged(
     profile.write_text(f"extends: staging-aws\n{own}secrets:\n  aws:\n    region: us-west-2\n", encoding="utf-8")
     result = run_cli("validate", "staging-west", "--root", project, cwd=project)
     assert result.exit_code == 0
-    assert "warning: secrets.aws.region: secrets are read from us-west-2, but the cluster runs in us-east-1" in result.stderr
+    assert "warning: secrets.aws.region: secrets are read from us-west-2, but the cluster runs in us-east-1" in result.stdout
     append(
         project, "policy:\n  exceptions:\n    - {rule: region-agrees, key: secrets.aws.region, reason: replicated store}\n", "staging-west"
     )
-    assert "warning" not in run_cli("validate", "staging-west", "--root", project, cwd=project).stderr
+    assert "warning" not in run_cli("validate", "staging-west", "--root", project, cwd=project).stdout

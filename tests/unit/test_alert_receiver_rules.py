@@ -50,4 +50,4 @@ def test_prod_do_fails_validation_once_opsgenie_has_ended(run_cli: RunCli, monke
     monkeypatch.setenv("CLIPPER_TODAY", "2027-04-06")
     result = run_cli("validate", "prod-do", cwd=REPO)
     assert result.exit_code == 1
-    assert "monitoring.alerting.receiver: Opsgenie's API stopped working on 2027-04-05" in result.stderr
+    assert "monitoring.alerting.receiver: Opsgenie's API stopped working on 2027-04-05" in result.stdout

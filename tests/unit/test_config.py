@@ -93,7 +93,7 @@ def test_the_cli_takes_the_catalog_from_the_config_file(project: Path, run_cli: 
     empty.mkdir()
     write_config(project, f"crdSchemas: {empty}\n")
     result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
-    assert result.exit_code == 1 and "crd-schema-missing" in result.stderr
+    assert result.exit_code == 1 and "crd-schema-missing" in result.stdout
     write_config(project, f"crdSchemas: {PACKAGE_CRD_SCHEMAS}\n")
     assert run_cli("validate", "prod-aws", "--root", project, cwd=project).exit_code == 0
 
@@ -145,8 +145,8 @@ def test_helm_only_output_with_an_overlay_delivery_is_refused(project: Path, run
     write_config(project, "outputs: [helm]\n")
     result = run_cli("validate", "staging-aws", "--root", project, cwd=project)
     assert result.exit_code == 1
-    assert "Kustomization/apps: path ./out/overlays/staging-aws is not a folder this tool generates for this cluster" in result.stderr
-    assert "(flux-path)" in result.stderr
+    assert "Kustomization/apps: path ./out/overlays/staging-aws is not a folder this tool generates for this cluster" in result.stdout
+    assert "(flux-path)" in result.stdout
     write_config(project, "outputs: [kustomize, helm]\n")
     assert run_cli("validate", "staging-aws", "--root", project, cwd=project).exit_code == 0
     assert run_cli("render", "staging-aws", "--format", "helm", "--root", project, cwd=project).exit_code == 0, "a partial run is fine"

@@ -94,5 +94,5 @@ def test_the_report_shows_the_template_line_of_a_broken_probe(project: Path, run
     template.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = run_cli("validate", "prod-aws", "--root", project, cwd=project)
     assert result.exit_code == 1
-    assert "(probe-port-declared)" in result.stderr
-    assert f"  from: templates/base/frontend-deployment.yaml.j2:{line}" in result.stderr
+    assert "(probe-port-declared)" in result.stdout
+    assert f"  from: templates/base/frontend-deployment.yaml.j2:{line}" in result.stdout

@@ -377,6 +377,9 @@ def loki_values(profile: Profile, storage_class: str) -> dict[str, Any]:
             },
             "limits_config": {"retention_period": settings.retention},
             "compactor": {"retention_enabled": True, "delete_request_store": "filesystem"},
+            # Loki's egress is closed but for DNS and its own pods (monitoring_network.py): the
+            # usage report to stats.grafana.org would only fail and log that it did.
+            "analytics": {"reporting_enabled": False},
         },
         "singleBinary": {"replicas": 1, "persistence": {"enabled": True, "size": settings.storage_size, "storageClass": storage_class}},
         # The other deployment modes' components, off (the chart refuses a mix).

@@ -135,11 +135,12 @@ def dns_peers(profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]
 def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
     """What the NetworkPolicy templates see as `network`."""
     network = platform["network"]
+    prometheus = pod_selector(network["monitoringPods"]["prometheus"]["labels"])
     services = [peers for peers in (service_peers(profile, platform, name) for name in SERVICES) if peers is not None]
     return {
         "dns": dns_peers(profile, platform),
         "ingress_controller": [namespace_peer(platform["ingress"]["namespace"])],
-        "monitoring": [{**namespace_peer(profile.monitoring.namespace), "podSelector": pod_selector(network["prometheusLabels"])}],
+        "monitoring": [{**namespace_peer(profile.monitoring.namespace), "podSelector": prometheus}],
         "api": pod_selector({"app.kubernetes.io/name": platform["api"]["name"]}),
         "frontend": pod_selector({"app.kubernetes.io/name": platform["frontend"]["name"]}),
         "migrations": pod_selector({"app.kubernetes.io/name": "migrations"}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests import alerts, dashboards, monitoring
+from clipper_manifests import alerts, dashboards, monitoring, monitoring_network
 from clipper_manifests.model import Profile
 
 
@@ -23,4 +23,5 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
         "dashboard_folder_annotation": monitoring.DASHBOARD_FOLDER_ANNOTATION,
         "releases": monitoring.stack_releases(profile, platform),
         "loki_push_url": f"{monitoring.loki_url(profile)}/loki/api/v1/push",
+        "network_policies": monitoring_network.policies(profile, platform),
     }

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from clipper_manifests.validate.reachability import Evaluator, Flow, Party
 from tests import helm_charts
 from tests.conftest import REPO
 from tests.helm_charts import CHARTS, OUT, Charts, Release
@@ -256,3 +257,81 @@ def test_committed_values_schema_is_what_the_real_chart_gives(chart_dir: Path) -
     committed = helm_charts.schemas.OUTPUT / f"{chart_dir.name}.json"
     assert committed.is_file(), f"no {committed.relative_to(REPO)}: run scripts/refresh_values_schemas.py"
     assert committed.read_text(encoding="utf-8") == helm_charts.schemas.schema_text(chart_dir), "run scripts/refresh_values_schemas.py"
+
+
+# --- the monitoring namespace's pods, as its NetworkPolicies select them -------------------------
+
+MONITORING_PODS: dict[str, Any] = PLATFORM["network"]["monitoringPods"]
+# The operator makes these pods from the chart's Prometheus and Alertmanager; the chart renders
+# their Services, whose selectors those pods carry.
+OPERATOR_MADE = {"prometheus", "alertmanager"}
+# Components from kube-prometheus-stack subcharts, which Charts leaves off where their sources
+# are missing from the shared charts.
+SUBCHARTS = {"grafana": "grafana", "kube-state-metrics": "kube-state-metrics"}
+MONITORING_PROFILES = sorted({r.profile for r in RELEASES if r.chart == "loki"})
+
+
+def _monitoring_objects(profile: str, charts: Charts) -> list[dict[str, Any]]:
+    namespace = next(r.namespace for r in RELEASES if r.profile == profile and r.chart == "loki")
+    return [o for r in _releases_in(profile, [namespace]) for o in charts.render(r)]
+
+
+def _subset(labels: dict[str, str], of: dict[str, str] | None) -> bool:
+    return all((of or {}).get(key) == value for key, value in labels.items())
+
+
+@pytest.mark.parametrize("profile", MONITORING_PROFILES)
+@pytest.mark.parametrize("component", sorted(MONITORING_PODS))
+def test_monitoring_pod_labels_and_ports_are_what_the_real_charts_render(profile: str, component: str, charts: Charts) -> None:
+    """The monitoring namespace's NetworkPolicies select these labels and open these ports: a
+    label the chart does not put on the pod would leave it behind the default deny."""
+    facts = MONITORING_PODS[component]
+    if component in SUBCHARTS and SUBCHARTS[component] in helm_charts.schemas.missing_dependencies(CHARTS / "kube-prometheus-stack"):
+        pytest.skip(f"the sources of kube-prometheus-stack's {SUBCHARTS[component]} subchart are not in the shared charts")
+    objects = _monitoring_objects(profile, charts)
+    if component in OPERATOR_MADE:
+        services = [o for o in objects if o["kind"] == "Service" and _subset(facts["labels"], o["spec"].get("selector"))]
+        assert services, f"no Service of the chart selects pods labelled {facts['labels']}"
+        numbers = {p.get(k) for s in services for p in s["spec"]["ports"] for k in ("port", "targetPort")}
+        # The Alertmanager mesh (9094, TCP and UDP) is on the operator's own alertmanager-operated
+        # Service and pods, not in the chart: not checkable here.
+        numbers.add(facts["ports"].get("mesh"))
+    else:
+        workloads = [o for o in objects if o["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"}]
+        selected = [o for o in workloads if _subset(facts["labels"], o["spec"]["template"]["metadata"].get("labels"))]
+        assert [o["kind"] for o in selected] and len(selected) == 1, f"{facts['labels']} select {[o['metadata']['name'] for o in selected]}"
+        spec = selected[0]["spec"]["template"]["spec"]
+        numbers = {p["containerPort"] for c in spec["containers"] for p in c.get("ports", [])}
+    assert set(facts["ports"].values()) <= numbers, (
+        f"ports {sorted(facts['ports'].values())} against the chart's {sorted(numbers, key=str)}"
+    )
+
+
+@pytest.mark.parametrize("profile", MONITORING_PROFILES)
+def test_among_the_real_charts_pods_only_grafana_and_the_log_agent_reach_loki(profile: str, charts: Charts) -> None:
+    """Every pod the monitoring charts render (the operator's Prometheus and Alertmanager by
+    their Services' selectors) against the emitted policies: Loki's HTTP port, where logs are
+    read, admits Grafana and Alloy only."""
+    namespace = next(r.namespace for r in RELEASES if r.profile == profile and r.chart == "loki")
+    objects = _monitoring_objects(profile, charts)
+    pods = [
+        (o["metadata"]["name"], o["spec"]["template"]["metadata"].get("labels") or {})
+        for o in objects
+        if o["kind"] in {"Deployment", "StatefulSet", "DaemonSet", "Job"} and not o["spec"]["template"]["spec"].get("hostNetwork")
+    ]
+    pods += [
+        (f"pods of Service {o['metadata']['name']}", o["spec"]["selector"])
+        for o in objects
+        if o["kind"] == "Service" and any(_subset(MONITORING_PODS[c]["labels"], o["spec"].get("selector")) for c in OPERATOR_MADE)
+    ]
+    if not any(_subset(MONITORING_PODS["grafana"]["labels"], labels) for _, labels in pods):
+        pods.append(("grafana (labels of templates/platform.yaml)", MONITORING_PODS["grafana"]["labels"]))
+    parties = [Party(name, namespace, tuple(sorted(labels.items()))) for name, labels in pods]
+    policies = [d for _, d in _out_objects(profile) if d.get("kind") == "NetworkPolicy" and d["metadata"].get("namespace") == namespace]
+    evaluator = Evaluator(policies, namespace)
+    lokis = [p for p in parties if _subset(MONITORING_PODS["loki"]["labels"], p.label_map)]
+    assert lokis
+    http = MONITORING_PODS["loki"]["ports"]["http"]
+    admitted = {source.name for source in parties for loki in lokis if evaluator.evaluate(Flow(source, loki, http)).allowed}
+    readers = {"grafana", "alloy"}
+    assert {name for name, labels in pods if labels.get("app.kubernetes.io/name") in readers} == admitted

@@ -263,7 +263,7 @@ def build_world(profile: Profile, platform: dict[str, Any], documents: list[Docu
     world = World(profile.namespace, [party for party in _workloads(documents, profile.namespace) if party.name not in SERVICES])
     world.parties += [
         Party("ingress controller", platform["ingress"]["namespace"], (("app.kubernetes.io/name", "controller"),)),
-        Party("prometheus", profile.monitoring.namespace, tuple(sorted(network["prometheusLabels"].items()))),
+        Party("prometheus", profile.monitoring.namespace, tuple(sorted(network["monitoringPods"]["prometheus"]["labels"].items()))),
         Party("dns", network["dnsNamespace"], tuple(sorted(network["dnsLabels"].items())), ports=(53,)),
         Party("another namespace", "default", (("app", "other"),), ports=(8080,)),
         Party("internet", ip=INTERNET_IP, ports=(443,)),

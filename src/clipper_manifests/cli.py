@@ -412,6 +412,7 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
         from clipper_manifests.redaction import redact_problems, secret_values
         from clipper_manifests.report import REPORTERS
         from clipper_manifests.rotation import format_table, secrets_table, today
+        from clipper_manifests.rotation_steps import rotation_notes
 
         project = find_project(root, None)
         merged = load_merged(project, profile)
@@ -420,7 +421,10 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
             typer.echo(REPORTERS["text"](problems, Path.cwd()), nl=False)
             raise ValidationFailed(problems)
         typed = from_data(Profile, {**merged.data, "name": profile})
-        typer.echo(format_table(secrets_table(typed, load_platform(project.templates), today())), nl=False)
+        platform = load_platform(project.templates)
+        typer.echo(format_table(secrets_table(typed, platform, today())), nl=False)
+        for line in rotation_notes(typed, platform):
+            typer.echo(line)
 
     _guarded(action)
 

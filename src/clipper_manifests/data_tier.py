@@ -13,6 +13,7 @@ Templates and rules ask this module, never the raw profile, how a data service i
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -334,6 +335,18 @@ def opensearch_initial_managers(profile: Profile, platform: dict[str, Any]) -> l
     return [f"{name}-{index}" for index in range(nodes)]
 
 
+def opensearch_app_role(platform: dict[str, Any]) -> dict[str, Any]:
+    """The body of `PUT _plugins/_security/api/roles/<appRole.name>`: the API's own indices and
+    nothing else. The index patterns are the search aliases (dr.searchIndices) with a `*`, which
+    also covers the versioned indices a rebuild creates behind them."""
+    role = platform["dataServices"]["opensearch"]["appRole"]
+    patterns = [f"{alias}*" for alias in platform["dr"]["searchIndices"]]
+    return {
+        "cluster_permissions": list(role["clusterPermissions"]),
+        "index_permissions": [{"index_patterns": patterns, "allowed_actions": list(role["indexActions"])}],
+    }
+
+
 # --- Everything templates need ----------------------------------------------------------------
 
 
@@ -433,6 +446,7 @@ def context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
             "java_opts": opensearch_java_opts(profile) if profile.opensearch.mode == "in-cluster" else "",
             "initial_managers": opensearch_initial_managers(profile, platform),
             "uid": OPENSEARCH_UID,
+            "app_role_json": json.dumps(opensearch_app_role(platform), indent=2) + "\n",
         },
         "releases": releases,
         "namespaces": sorted({release.namespace for release in releases}),

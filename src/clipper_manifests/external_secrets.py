@@ -179,10 +179,20 @@ def external_secrets(profile: Profile, platform: dict[str, Any]) -> list[Externa
             )
         )
     if in_cluster(profile.opensearch.mode):
+        # The admin is not the API's user: the API reads the least-privilege user below (the same
+        # remote values as its OPENSEARCH_* variables), which the nodes' security-sync container
+        # creates and keeps in step with the store through the admin.
         specs.append(
             ExternalSecretSpec(
                 names["opensearchAdmin"],
-                "admin of the in-cluster OpenSearch security plugin",
+                "admin of the in-cluster OpenSearch security plugin (and, during a rotation, its previous password)",
+                extract=_key(profile, platform, "OPENSEARCH_ADMIN"),
+            )
+        )
+        specs.append(
+            ExternalSecretSpec(
+                names["opensearchApp"],
+                "the API's OpenSearch user, which security-sync writes into the security index",
                 (_key(profile, platform, "OPENSEARCH_USERNAME", "username"), _key(profile, platform, "OPENSEARCH_PASSWORD", "password")),
             )
         )

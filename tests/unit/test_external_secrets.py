@@ -79,17 +79,31 @@ def test_in_cluster_credentials_share_the_api_remote_keys(name: str) -> None:
     api = {item["secretKey"]: item["remoteRef"] for item in secrets["api-secrets"]["spec"]["data"]}
     api.setdefault("REDIS_PASSWORD", {"key": "(not read)"})
     pairs = {"postgres-app": {"password": "DB_PASSWORD"}, "redis-auth": {"password": "REDIS_PASSWORD"}}
-    pairs["opensearch-admin"] = {"username": "OPENSEARCH_USERNAME", "password": "OPENSEARCH_PASSWORD"}
+    pairs["opensearch-app"] = {"username": "OPENSEARCH_USERNAME", "password": "OPENSEARCH_PASSWORD"}
     for secret, mode in (
         ("postgres-app", typed.postgres.mode),
         ("redis-auth", typed.redis.mode),
-        ("opensearch-admin", typed.opensearch.mode),
+        ("opensearch-app", typed.opensearch.mode),
     ):
         assert (secret in secrets) == (mode == "in-cluster"), secret
         if secret in secrets:
             for key, variable in pairs[secret].items():
                 (item,) = [entry for entry in secrets[secret]["spec"]["data"] if entry["secretKey"] == key]
                 assert item["remoteRef"] == api[variable]
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_the_api_never_reads_the_opensearch_admin(name: str) -> None:
+    # The admin of an in-cluster OpenSearch is a remote secret of its own: the API's variables
+    # name its least-privilege user, which the nodes' security-sync creates.
+    secrets = {d["spec"]["target"]["name"]: d for d in objects(name, "ExternalSecret")}
+    if "opensearch-admin" not in secrets:
+        assert profile(name).opensearch.mode != "in-cluster"
+        return
+    (admin,) = secrets["opensearch-admin"]["spec"]["dataFrom"]
+    api_keys = {item["remoteRef"]["key"] for item in secrets["api-secrets"]["spec"]["data"]}
+    assert admin["extract"]["key"].endswith("opensearch-admin") and admin["extract"]["key"] not in api_keys
+    assert "opensearch-admin" not in str(secrets["opensearch-app"]["spec"])
 
 
 def test_a_cache_without_auth_does_not_make_api_secrets_wait_for_a_redis_password() -> None:

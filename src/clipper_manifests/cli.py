@@ -429,6 +429,25 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
     _guarded(action)
 
 
+@app.command("images")
+def images_command(profile: ProfileArg, root: RootOpt = None) -> None:
+    """Every image PROFILE's pods run: its digest, how it is pinned, where it is set and what runs it."""
+
+    def action() -> None:
+        import dataclasses
+
+        from clipper_manifests.images_table import chart_rows, format_table, image_rows
+
+        project = find_project(root, None)
+        item = _build(project, _select(project, [profile], False), notes=False, objects=True).profiles[profile]
+        chosen = {f.name: getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)}
+        keys = {image.reference: f"profile images.{name}" for name, image in chosen.items() if image is not None}
+        built = item.built()
+        typer.echo(format_table(image_rows(built, keys), chart_rows(built)), nl=False)
+
+    _guarded(action)
+
+
 @app.command()
 def schema(
     partial: Annotated[bool, typer.Option("--partial", help="The schema for partials (nothing required).")] = False,

@@ -142,7 +142,7 @@ def test_opensearch_in_cluster(built: dict[str, dict[str, list[dict[str, Any]]]]
     containers = pod["initContainers"] + pod["containers"]
     assert all(not c["securityContext"].get("privileged") and c["securityContext"]["readOnlyRootFilesystem"] for c in containers)
     by_name = {c["name"]: c for c in pod["containers"]}
-    assert by_name["opensearch"]["image"] == "opensearchproject/opensearch:2.11.1"
+    assert by_name["opensearch"]["image"].startswith("opensearchproject/opensearch:2.11.1@sha256:")  # the profile's version, pinned
     env = {e["name"]: e for e in by_name["opensearch"]["env"]}
     assert env["OPENSEARCH_JAVA_OPTS"]["value"] == "-Xms4096m -Xmx4096m"  # half of the 8Gi limit
     assert env["DISABLE_INSTALL_DEMO_CONFIG"]["value"] == "true"

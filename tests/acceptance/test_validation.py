@@ -5,12 +5,14 @@ test_shipped_profiles_pass_the_upstream_crd_schemas.)"""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from clipper_manifests.build import Builder
 from clipper_manifests.catalog import all_rules
@@ -26,16 +28,35 @@ PROFILES = find_project(REPO, None).profile_names()
 HEAVY = ("jsonschema", "jsonschema_rs", "kubernetes_validate", "jinja2", "referencing")
 
 
+POLICY = "policy:\n  exceptions:\n"
+# What every shipped profile acknowledges (docs/security-posture.md): images without a digest.
+DIGEST_GAPS = ("image-digest", "container-image-digest")
+
+
 def append(project: Path, text: str, profile: str = "prod-aws") -> None:
+    """Append to a profile; a test's exceptions go first in the profile's own list (index 0)."""
     path = project / "profiles" / f"{profile}.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + textwrap.dedent(text), encoding="utf-8")
+    current, added = path.read_text(encoding="utf-8"), textwrap.dedent(text).lstrip("\n")
+    if added.startswith(POLICY) and "\n" + POLICY in current:
+        path.write_text(current.replace("\n" + POLICY, "\n" + added, 1), encoding="utf-8")
+    else:
+        path.write_text(current + added, encoding="utf-8")
 
 
 def drop_policy(project: Path, profile: str = "prod-do") -> None:
-    """Remove the profile's own (trailing) policy block, so a test's exceptions are the only ones."""
+    """Remove the profile's own (trailing) policy block but its digest acknowledgements, so a
+    test's exceptions are the only others."""
     path = project / "profiles" / f"{profile}.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text[: text.index("\npolicy:\n") + 1], encoding="utf-8")
+    entries = digest_gaps(project, profile)
+    path.write_text(text[: text.index("\npolicy:\n") + 1] + (POLICY + entries if entries else ""), encoding="utf-8")
+
+
+def digest_gaps(project: Path, profile: str) -> str:
+    """The profile's digest acknowledgements, as list entries (a child's own list replaces them)."""
+    text = (project / "profiles" / f"{profile}.yaml").read_text(encoding="utf-8")
+    kept = [e for e in yaml.safe_load(text)["policy"]["exceptions"] if e["rule"] in DIGEST_GAPS]
+    return "".join(f"    - {json.dumps(entry)}\n" for entry in kept)
 
 
 def break_frontend_spread(project: Path) -> None:
@@ -216,7 +237,6 @@ def test_a_secret_store_in_another_region_is_a_warning_that_can_be_acknowledged(
     result = run_cli("validate", "staging-west", "--root", project, cwd=project)
     assert result.exit_code == 0
     assert "warning: secrets.aws.region: secrets are read from us-west-2, but the cluster runs in us-east-1" in result.stdout
-    append(
-        project, "policy:\n  exceptions:\n    - {rule: region-agrees, key: secrets.aws.region, reason: replicated store}\n", "staging-west"
-    )
+    exception = "    - {rule: region-agrees, key: secrets.aws.region, reason: replicated store}\n"
+    append(project, POLICY + exception + digest_gaps(project, "staging-aws"), "staging-west")
     assert "warning" not in run_cli("validate", "staging-west", "--root", project, cwd=project).stdout

@@ -25,3 +25,19 @@ def test_an_untagged_image_is_not_pinned(name: str) -> None:
     assert [(p.path, p.severity.value) for p in problems] == [("images.frontend", "error")]
     assert "no tag and no digest" in problems[0].message
     assert problems[0].location is not None and problems[0].location.path.name.startswith("_")
+
+
+@pytest.mark.parametrize(("name", "severity"), [("prod-aws", "error"), ("staging-do", "warning")])
+def test_an_image_without_a_digest_fails_production_and_warns_elsewhere(name: str, severity: str) -> None:
+    merged = load_merged(find_project(REPO, None), name)
+    merged.data = copy.deepcopy(merged.data)
+    for role in ("api", "frontend", "migrations"):
+        merged.data["images"][role]["digest"] = "sha256:" + "0" * 64
+    profile = from_data(Profile, {**merged.data, "name": name})
+
+    problems = [p for p in check_rules(profile, merged) if p.rule == "image-digest"]
+
+    assert [(p.path, p.severity.value) for p in problems] == [("images", severity)]
+    assert problems[0].message.startswith("tools run by tag only")
+    merged.data["images"]["tools"]["digest"] = "sha256:" + "0" * 64
+    assert [p for p in check_rules(from_data(Profile, {**merged.data, "name": name}), merged) if p.rule == "image-digest"] == []

@@ -94,6 +94,21 @@ def _images_pinned(profile: Profile) -> Iterator[Finding]:
 
 
 @rule(
+    "image-digest",
+    "Production pins every image it sets by digest (`tag@sha256:…`, a tag can be moved); elsewhere a missing digest is a "
+    "warning. Clipper's release pipeline writes images.<name>.digest beside the tag (docs/security-posture.md).",
+    "set images.<name>.digest to the digest the release pipeline recorded for the tag",
+)
+def _images_digest(profile: Profile) -> Iterator[Finding]:
+    images: dict[str, Image | None] = {"api": profile.images.api, "frontend": profile.images.frontend}
+    images |= {"migrations": profile.images.migrations, "tools": profile.images.tools}
+    missing = [name for name, image in images.items() if image is not None and not image.digest]
+    if missing:
+        # One finding for the whole mapping: the release pipeline writes every digest at once.
+        yield ("images",), f"{', '.join(missing)} run by tag only: a tag can be moved to another image", production_error(profile)
+
+
+@rule(
     "ingress-nginx-retired",
     "ingress-nginx is retired upstream (no releases or CVE fixes since March 2026).",
     "plan a move to ingress.controller: traefik",

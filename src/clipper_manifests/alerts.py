@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from clipper_manifests import backup_check
 from clipper_manifests.dr import restore_test_name
 from clipper_manifests.model import Profile
 from clipper_manifests.monitoring import COMPONENT_LABEL, in_cluster, scrape_targets, uses_cert_manager
@@ -261,20 +262,13 @@ def restore_test_alerts(profile: Profile, cronjob: str) -> tuple[Alert, ...]:
     """The monthly restore test (dr.py): its CronJob's last run did not succeed, or no run has
     succeeded for longer than a month (a suspended or broken schedule)."""
     selector = f'namespace="{profile.namespace}", cronjob="{cronjob}"'
-    scheduled = f"kube_cronjob_status_last_schedule_time{{{selector}}}"
     succeeded = f"kube_cronjob_status_last_successful_time{{{selector}}}"
     deadline = profile.dr.restore_test.timeout_minutes * 60
     severity: Severity = "critical" if profile.is_production else "warning"
     return (
         Alert(
             "ClipperPostgresRestoreTestFailed",
-            f"""(time() - {scheduled} > {deadline})
-and on (namespace, cronjob)
-(
-  {scheduled} > on (namespace, cronjob) {succeeded}
-  or
-  ({scheduled} unless on (namespace, cronjob) {succeeded})
-)""",
+            cronjob_failed(selector, deadline),
             "5m",
             severity,
             "The monthly restore test failed",
@@ -288,6 +282,59 @@ and on (namespace, cronjob)
             "warning",
             "No successful restore test for more than a month",
             f"CronJob {cronjob} last succeeded {{{{ $value | humanizeDuration }}}} ago: it is suspended, or its runs fail.",
+        ),
+    )
+
+
+def cronjob_failed(selector: str, deadline: int) -> str:
+    """The CronJob's last run, scheduled longer ago than its deadline, has not succeeded (it
+    succeeded before that run, or never)."""
+    scheduled = f"kube_cronjob_status_last_schedule_time{{{selector}}}"
+    succeeded = f"kube_cronjob_status_last_successful_time{{{selector}}}"
+    return f"""(time() - {scheduled} > {deadline})
+and on (namespace, cronjob)
+(
+  {scheduled} > on (namespace, cronjob) {succeeded}
+  or
+  ({scheduled} unless on (namespace, cronjob) {succeeded})
+)"""
+
+
+def managed_postgres_group(profile: Profile, platform: dict[str, Any]) -> RuleGroup:
+    """A managed database's backups: the daily check (backup_check.py) failed, or has not
+    succeeded for longer than the backup age the profile tolerates (suspended, never run, its
+    runs failing)."""
+    cronjob = platform["backupCheck"]["name"]
+    selector = f'namespace="{profile.namespace}", cronjob="{cronjob}"'
+    succeeded = f"kube_cronjob_status_last_successful_time{{{selector}}}"
+    created = f"kube_cronjob_created{{{selector}}}"
+    hours = profile.monitoring.thresholds.backup_max_age_hours
+    severity: Severity = "critical" if profile.is_production else "warning"
+    return RuleGroup(
+        "postgres",
+        ("kube-state-metrics",),
+        (
+            Alert(
+                "ClipperPostgresBackupCheckFailed",
+                cronjob_failed(selector, profile.dr.backup_check.timeout_minutes * 60),
+                "5m",
+                severity,
+                "The managed database's backups do not match the profile",
+                f"The last run of CronJob {cronjob} (read the provider's backup settings and newest backup, compare them "
+                "with postgres.backup) failed: a backup is stale, PITR or retention is weaker than declared, or the "
+                "provider could not be asked. Its log names the finding.",
+            ),
+            Alert(
+                "ClipperPostgresBackupCheckOverdue",
+                f"""time() - {succeeded} > {hours * 3600}
+or
+(time() - {created} > {hours * 3600} unless on (namespace, cronjob) {succeeded})""",
+                "30m",
+                severity,
+                "Nothing has proven the managed database's backups for a day",
+                f"CronJob {cronjob} has not succeeded for more than {hours} h (or never since it was created): it is "
+                "suspended, not scheduled, or its runs fail.",
+            ),
         ),
     )
 
@@ -396,6 +443,8 @@ def rule_groups(profile: Profile, platform: dict[str, Any]) -> list[RuleGroup]:
     groups = [api_group(profile), workloads_group(profile), ingress_group(profile), public_group(profile)]
     if in_cluster(profile, "postgres"):
         groups.append(postgres_group(profile, platform))
+    elif backup_check.enabled(profile):
+        groups.append(managed_postgres_group(profile, platform))
     if in_cluster(profile, "redis"):
         groups.append(redis_group())
     if in_cluster(profile, "opensearch"):

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import data_tier, dr, external_secrets, flux, ingress, network, observability
+from clipper_manifests import backup_check, data_tier, dr, external_secrets, flux, ingress, network, observability
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.model import Profile, Resources
 from clipper_manifests.yamlio import YamlSyntaxError, load_documents
@@ -52,6 +52,7 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "network": network.template_context(profile, platform),
         "monitoring": observability.template_context(profile, platform),
         "dr": dr.template_context(profile, platform),
+        "backup_check": backup_check.template_context(profile, platform),
         "ingress": {
             "chart": ingress.controller_chart(profile),
             "values": ingress.controller_values(profile, platform),

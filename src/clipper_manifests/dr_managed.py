@@ -57,12 +57,13 @@ class ProviderRestore:
     commands: list[str]
 
 
-def restore(profile: Profile, target: datetime | None, attempt: int = 1) -> ProviderRestore | None:
-    """The provider's commands, or None when the instance cannot be named (see dr-managed-instance)."""
+def restore(profile: Profile, target: datetime | None, attempt: int = 1, into: str | None = None) -> ProviderRestore | None:
+    """The provider's commands, or None when the instance cannot be named (see dr-managed-instance).
+    `into` names the new instance (the restore drill's scratch copy) instead of the next generation."""
     source = instance(profile)
     if source is None:
         return None
-    new = next_name(source, attempt)
+    new = into or next_name(source, attempt)
     if profile.provider == "aws":
         return _aurora(profile, source, new, target) if is_aurora(profile) else _rds(profile, source, new, target)
     if profile.provider == "gcp":
@@ -172,3 +173,23 @@ def status_commands(profile: Profile) -> list[str]:
             f"gcloud sql operations list --instance={source}{where} --limit=5",
         ]
     return [f"doctl databases list --format Name,Status,Engine --no-header | awk '$1 == \"{source}\"'"]
+
+
+def delete_commands(profile: Profile, name: str) -> list[str]:
+    """Delete a restored copy (the restore drill's), without a final snapshot: it holds nothing
+    the source does not."""
+    if profile.provider == "aws":
+        rds = f"aws rds --region {profile.cluster.region}"
+        if is_aurora(profile):
+            return [
+                f"{rds} delete-db-instance --db-instance-identifier {name}-1 --skip-final-snapshot",
+                f"{rds} wait db-instance-deleted --db-instance-identifier {name}-1",
+                f"{rds} delete-db-cluster --db-cluster-identifier {name} --skip-final-snapshot",
+            ]
+        return [f"{rds} delete-db-instance --db-instance-identifier {name} --skip-final-snapshot --delete-automated-backups"]
+    if profile.provider == "gcp":
+        project = profile.dr.managed_database.project or (profile.secrets.gcp.project_id if profile.secrets.gcp else None)
+        where = f" --project={project}" if project else ""
+        return [f"gcloud sql instances delete {name}{where} --quiet"]
+    ids = "doctl databases list --format ID,Name --no-header"
+    return [f'doctl databases delete "$({ids} | awk \'$2 == "{name}" {{print $1}}\')" --force']

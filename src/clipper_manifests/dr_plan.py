@@ -334,14 +334,54 @@ class Runbook(RunbookBase):
                 self.k(f"get job/{name}-manual -o jsonpath='{{.status.startTime}} {{.status.completionTime}}'"),
             )
         else:
-            self.say(
-                "A managed database cannot be restore-tested from inside the cluster: a restore is a call to the provider's "
-                "API, with credentials and costs the cluster does not hold. Rehearse step 1 monthly into a scratch copy "
-                f"(`dr-plan {self.profile.name} --attempt 9` names one apart), run the verify Job's checks against it with "
-                "psql, time it for dr.restoreThroughput, and delete it."
-                + (" AWS Backup restore testing can schedule such a restore for RDS and Aurora." if self.profile.provider == "aws" else ""),
-                "",
+            self._restore_drill()
+
+    def _restore_drill(self) -> None:
+        """A managed database: the daily check proves the backups exist (the cluster can ask the
+        provider that much), a monthly drill by a person proves they restore and how fast."""
+        profile, name = self.profile, self.platform["backupCheck"]["name"]
+        self.say(
+            f"Every day CronJob `{name}` ({profile.dr.backup_check.schedule}, UTC) reads the provider's backup settings and "
+            "newest backup and fails on any shortfall from postgres.backup (ClipperPostgresBackupCheckFailed, "
+            "ClipperPostgresBackupCheckOverdue). That proves the backups exist, not that they restore: a restore is a call "
+            "to the provider's API with write access and a cost the cluster does not hold. So once a month someone with "
+            "that access runs this drill, into a scratch copy beside production (production is not touched):",
+            "",
+        )
+        source = dr_managed.instance(profile)
+        drill = f"{source}-drill" if source else None
+        provider = dr_managed.restore(profile, None, into=drill)
+        if provider is None or drill is None:
+            self.say("> **error:** the provider's name of this database is unknown: set dr.managedDatabase.instance.", "")
+            return
+        self.say(f"1. Restore ({provider.summary}), and time it:", "")
+        self.shell("DRILL_START=$(date -u +%s)", *provider.commands, 'echo "restore took $(( ($(date -u +%s) - DRILL_START) / 60 )) min"')
+        verify = self.plan.folders.get("verify")
+        self.say(
+            "2. Run the verify step's Job against the copy: the same checks as in a recovery (schema not dirty and at the "
+            "release's migration, extensions, key tables non-empty), with PGHOST pointed at the copy. The copy sits in the "
+            "same subnets"
+            + (f" ({', '.join(profile.network.endpoints['postgres'].cidrs)})" if "postgres" in profile.network.endpoints else "")
+            + ", so the DR NetworkPolicies let the Job reach it; it has the source's users and passwords.",
+            "",
+        )
+        if verify:
+            job = dr.JOBS["verify"]
+            self.shell(
+                self.k(f"delete job/{job} --ignore-not-found"),
+                f'kubectl kustomize {verify} | kubectl set env --local -f - PGHOST="$NEW_ENDPOINT" -o yaml | kubectl apply -f -',
+                self.k(f"wait --for=condition=Complete job/{job} --timeout={self._deadline('verify')}m; ")
+                + self.k(f"logs job/{job} --all-containers"),
+                self.k(f"delete job/{job}"),
             )
+        self.say(
+            "3. Record the restore's minutes and dr.databaseSize as dr.restoreThroughput in "
+            f"{self.plan.profile_file} (the next plan's restore budget uses it), then delete the copy:",
+            "",
+        )
+        self.shell(*dr_managed.delete_commands(profile, drill))
+        if profile.provider == "aws":
+            self.say("AWS Backup restore testing can schedule the restore part of this drill for RDS and Aurora.", "")
 
 
 def runbook(plan: PlanInput) -> str:

@@ -178,6 +178,14 @@ def external_secrets(profile: Profile, platform: dict[str, Any]) -> list[Externa
                 ),
             )
         )
+    if profile.provider == "digitalocean" and profile.postgres.mode == "managed":
+        specs.append(
+            ExternalSecretSpec(
+                names["backupCheck"],
+                "read-only DigitalOcean API token of the managed database's backup check (no workload identity there)",
+                (_key(profile, platform, "DIGITALOCEAN_READ_TOKEN", "token"),),
+            )
+        )
     if in_cluster(profile.opensearch.mode):
         # The admin is not the API's user: the API reads the least-privilege user below (the same
         # remote values as its OPENSEARCH_* variables), which the nodes' security-sync container

@@ -484,6 +484,15 @@ class RestoreTest:
 
 
 @dataclass(frozen=True)
+class BackupCheck:
+    """Managed PostgreSQL: the daily CronJob that reads the provider's backup settings and newest backup."""
+
+    schedule: str = "0 6 * * *"
+    timeout_minutes: int = 15
+    cloud_identity: CloudIdentity = field(default_factory=CloudIdentity)
+
+
+@dataclass(frozen=True)
 class DisasterRecovery:
     """out/dr/<profile>/, the restore test and the `dr-plan` time budget."""
 
@@ -496,6 +505,7 @@ class DisasterRecovery:
     reembed: DrReembed = field(default_factory=DrReembed)
     verify: DrVerify = field(default_factory=DrVerify)
     restore_test: RestoreTest = field(default_factory=RestoreTest)
+    backup_check: BackupCheck = field(default_factory=BackupCheck)
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,39 @@ def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profi
             assert document["metadata"]["namespace"] == "clipper", "plain folders: every object names its namespace"
             problems = check_builtin(document, "1.33") if is_builtin(document) else check_custom_resource(document, None)
             assert problems == [], (folder.name, document["kind"], problems)
+
+
+@pytest.mark.parametrize("profile", ["prod-aws", "prod-do", "prod-gcp"])
+def test_a_managed_database_gets_a_restore_drill_into_a_scratch_copy_it_verifies_and_deletes(
+    profile: str, cli: Cli, k8s_tools: dict[str, Path]
+) -> None:
+    import shlex
+    import subprocess
+
+    text = plan(cli, profile)
+    drill = text[text.index("## Restore test") :]
+    instance = {"prod-aws": "clipper-prod", "prod-do": "clipper-prod-pg", "prod-gcp": "clipper-prod-pg"}[profile]
+    copy = f"{instance}-drill"
+    blocks = re.findall(r"```sh\n(.*?)\n```", drill, re.DOTALL)
+    restore, verify, delete = blocks
+    assert copy in restore and "NEW_ENDPOINT=" in restore, "the copy is restored and its endpoint kept"
+    assert f"{instance}-r1" not in drill, "the drill never takes the name a real recovery would use"
+    assert copy in delete and ("delete" in delete)
+    assert "postgres-backup-check" in drill
+    # The verify line of the runbook, run with the real kubectl on the committed folder: every
+    # container of the Job (pg_isready, migrate, psql) connects to the copy, not to production.
+    line = next(line for line in verify.splitlines() if "set env" in line)
+    build, set_env, _apply = (part.strip() for part in line.split("|"))
+    kubectl = str(k8s_tools["kubectl"])
+    built = subprocess.run([kubectl, *shlex.split(build)[1:]], capture_output=True, text=True, check=True, cwd=REPO)
+    env_args = [arg.replace("$NEW_ENDPOINT", "copy.example.internal") for arg in shlex.split(set_env)[1:]]
+    result = subprocess.run([kubectl, *env_args], input=built.stdout, capture_output=True, text=True, check=False, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    job = yaml.safe_load(result.stdout)
+    spec = job["spec"]["template"]["spec"]
+    containers = [*spec.get("initContainers", []), *spec["containers"]]
+    pghost = {
+        c["name"]: next(e for e in c["env"] if e["name"] == "PGHOST") for c in containers if any(e["name"] == "PGHOST" for e in c["env"])
+    }
+    assert {"wait-for-postgres", "schema", "database"} <= set(pghost)
+    assert all(entry == {"name": "PGHOST", "value": "copy.example.internal"} for entry in pghost.values())

@@ -97,8 +97,10 @@ def test_the_issue_s_alerts_exist_in_an_all_in_cluster_profile() -> None:
 def test_data_service_rules_and_monitors_only_for_in_cluster_services() -> None:
     managed = profile("prod-aws")
     assert {str(managed.postgres.mode), str(managed.redis.mode)} == {"managed"}
-    groups = {group.component for group in alerts.rule_groups(managed, PLATFORM)}
-    assert groups.isdisjoint({"postgres", "redis", "opensearch"})
+    groups = {group.component: group for group in alerts.rule_groups(managed, PLATFORM)}
+    assert set(groups).isdisjoint({"redis", "opensearch"})
+    # A managed database has only the alerts of its backup check: the provider runs the rest.
+    assert {alert.name for alert in groups["postgres"].alerts} == {"ClipperPostgresBackupCheckFailed", "ClipperPostgresBackupCheckOverdue"}
     assert not [t for t in monitoring.scrape_targets(managed, PLATFORM) if t.kind == "PodMonitor"]
     in_cluster = profile("staging-aws")
     assert {"postgres", "redis", "opensearch"} <= {group.component for group in alerts.rule_groups(in_cluster, PLATFORM)}
@@ -148,3 +150,17 @@ def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
                 }
     listed = allowed_metrics(set(monitoring.known_metrics()))
     assert listed - used == set()
+
+
+@pytest.mark.parametrize("name", [name for name in PROFILES if name.startswith("prod-")])
+def test_a_managed_database_s_backup_check_pages_when_it_fails_or_stops(name: str) -> None:
+    chosen = profile(name)
+    assert chosen.postgres.mode == "managed"
+    found = {alert.name: alert for group in alerts.rule_groups(chosen, PLATFORM) for alert in group.alerts}
+    failed, overdue = found["ClipperPostgresBackupCheckFailed"], found["ClipperPostgresBackupCheckOverdue"]
+    cronjob = f'cronjob="{PLATFORM["backupCheck"]["name"]}"'
+    assert cronjob in failed.expr and cronjob in overdue.expr
+    assert (failed.severity, overdue.severity) == ("critical", "critical")
+    # A day's run plus the slack the backup age allows; never run at all counts from its creation.
+    assert f"> {chosen.monitoring.thresholds.backup_max_age_hours * 3600}" in overdue.expr
+    assert "kube_cronjob_created" in overdue.expr

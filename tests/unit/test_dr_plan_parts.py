@@ -254,3 +254,26 @@ def test_restore_test_schedule_rule(schedule: str, message: str | None) -> None:
     base = profile("staging-do")
     changed = with_dr(base, restore_test=dataclasses.replace(base.dr.restore_test, schedule=schedule))
     assert [found[1] for found in findings("dr-restore-test-schedule", changed)] == ([message] if message else [])
+
+
+@pytest.mark.parametrize(("name", "key"), [("prod-aws", "awsRoleArn"), ("prod-gcp", "gcpServiceAccount")])
+def test_a_managed_database_without_the_backup_check_s_identity_is_refused(name: str, key: str) -> None:
+    from clipper_manifests.model import CloudIdentity
+
+    base = profile(name)
+    assert findings("dr-backup-check-identity", base) == []
+    changed = with_dr(base, backup_check=dataclasses.replace(base.dr.backup_check, cloud_identity=CloudIdentity()))
+    [(path, message, severity)] = findings("dr-backup-check-identity", changed)
+    assert (path, severity) == (("postgres", "managed", "endpoint"), "error")
+    assert f"no dr.backupCheck.cloudIdentity.{key}: the backup check cannot authenticate" in message
+    # DigitalOcean has no workload identity: its check reads a token from the secret store.
+    assert findings("dr-backup-check-identity", profile("prod-do")) == []
+
+
+def test_backup_check_schedule_rule() -> None:
+    base = profile("prod-gcp")
+    changed = with_dr(base, backup_check=dataclasses.replace(base.dr.backup_check, schedule="0 0 6 * * *"))
+    assert [found[1] for found in findings("dr-backup-check-schedule", changed)] == [
+        "'0 0 6 * * *' has 6 fields; a CronJob schedule has 5 (no seconds)"
+    ]
+    assert findings("dr-backup-check-schedule", profile("staging-gcp")) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clipper_manifests import data_tier, dr_managed
+from clipper_manifests import backup_check, data_tier, dr_managed
 from clipper_manifests.dr_budget import budget
 from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
@@ -49,10 +49,21 @@ def _managed_instance(profile: Profile) -> Iterator[Finding]:
     "write dr.restoreTest.schedule with five fields, e.g. '0 9 2 * *' (09:00 UTC on the 2nd of every month)",
 )
 def _restore_test_schedule(profile: Profile) -> Iterator[Finding]:
-    if profile.postgres.mode != "in-cluster":
-        return
-    schedule = profile.dr.restore_test.schedule
-    where = ("dr", "restoreTest", "schedule")
+    if profile.postgres.mode == "in-cluster":
+        yield from _cron_findings(profile.dr.restore_test.schedule, ("dr", "restoreTest", "schedule"))
+
+
+@rule(
+    "dr-backup-check-schedule",
+    "The managed database's backup check runs on a Kubernetes cron expression: five fields (minute hour day month weekday).",
+    "write dr.backupCheck.schedule with five fields, e.g. '0 6 * * *' (06:00 UTC daily, after the backup window)",
+)
+def _backup_check_schedule(profile: Profile) -> Iterator[Finding]:
+    if backup_check.enabled(profile):
+        yield from _cron_findings(profile.dr.backup_check.schedule, ("dr", "backupCheck", "schedule"))
+
+
+def _cron_findings(schedule: str, where: tuple[str, ...]) -> Iterator[Finding]:
     if schedule.startswith("@"):
         return  # @monthly and friends; Kubernetes knows them
     fields = schedule.split()
@@ -62,6 +73,26 @@ def _restore_test_schedule(profile: Profile) -> Iterator[Finding]:
     # The same field syntax as CloudNativePG's cron, without its leading seconds.
     for problem in data_tier.cron_problems("0 " + schedule):
         yield where, problem, Severity.ERROR
+
+
+@rule(
+    "dr-backup-check-identity",
+    "A managed database's backups are proven daily by a CronJob that reads them at the provider: on AWS and GCP it "
+    "needs a workload identity allowed to describe the database and list its backups.",
+    "set dr.backupCheck.cloudIdentity.awsRoleArn (IRSA role with rds:Describe* on the database) or .gcpServiceAccount "
+    "(roles/cloudsql.viewer, Workload Identity for <namespace>/postgres-backup-check)",
+)
+def _backup_check_identity(profile: Profile) -> Iterator[Finding]:
+    if not backup_check.enabled(profile) or profile.provider not in ("aws", "gcp"):
+        return
+    if not backup_check.identity_annotations(profile):
+        key = "awsRoleArn" if profile.provider == "aws" else "gcpServiceAccount"
+        message = (
+            f"no dr.backupCheck.cloudIdentity.{key}: the backup check cannot authenticate, so nothing proves that "
+            "the declared backups, PITR and retention exist"
+        )
+        # Named at the database whose backups go unproven: the profile's own line, not _defaults'.
+        yield ("postgres", "managed", "endpoint"), message, production_error(profile)
 
 
 @rule(

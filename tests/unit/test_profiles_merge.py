@@ -1,4 +1,4 @@
-"""The merge rules the README documents: mappings merge deeply, lists and scalars replace,
+"""The merge rules docs/writing-profiles.md documents: mappings merge deeply, lists and scalars replace,
 each file is merged once, parents first, and the file's own keys win."""
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ UNPINNED = {
     "quay.io/opstree/redis:v8.2.2",
     "quay.io/opstree/redis-exporter:v1.48.0",
     "quay.io/prometheuscommunity/elasticsearch-exporter:v1.9.0",
+    "digitalocean/doctl:1.155.0",
 }
 
 

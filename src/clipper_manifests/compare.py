@@ -20,7 +20,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, UsageError
 from clipper_manifests.problems import json_path
-from clipper_manifests.yamlio import YamlSyntaxError, decode_utf8, load_marked, location_of
+from clipper_manifests.yaml.read import YamlSyntaxError, decode_utf8, load_marked, location_of
 
 PARITY_FILE = "parity.yaml"
 ObjectKey = tuple[str, str, str]  # (folder without the profile, kind, name)

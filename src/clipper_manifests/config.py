@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests.errors import Location, UsageError
-from clipper_manifests.yamlio import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
+from clipper_manifests.yaml.read import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
 
 CONFIG_FILE = "clipper-manifests.yaml"
 KEYS = ("crdSchemas", "allowUnknownKinds", "outputs")

@@ -15,7 +15,7 @@ from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profiles import MergedProfile, load_merged
 from clipper_manifests.project import Project
-from clipper_manifests.yamlio import location_of
+from clipper_manifests.yaml.read import location_of
 
 RULE = "identity-unique"
 

@@ -15,7 +15,7 @@ from typing import Any
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.render import Rendered
-from clipper_manifests.yamlio import clone
+from clipper_manifests.yaml.read import clone
 
 # Built-in list fields that strategic merge patches merge item by item (by this key)
 # instead of replacing; `ports` is keyed by containerPort in pods and by port in Services.

@@ -19,7 +19,7 @@ from clipper_manifests.redaction import redact_problems, secret_values
 from clipper_manifests.validate.exceptions import Suppressions
 from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules
-from clipper_manifests.yamlio import location_of
+from clipper_manifests.yaml.read import location_of
 
 
 def environment_conflicts(merged: MergedProfile) -> list[Problem]:

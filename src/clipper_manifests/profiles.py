@@ -11,7 +11,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, ProfileError, UsageError
 from clipper_manifests.project import Project
-from clipper_manifests.yamlio import Marks, YamlSyntaxError, clone, decode_utf8, load_marked, location_of
+from clipper_manifests.yaml.read import Marks, YamlSyntaxError, clone, decode_utf8, load_marked, location_of
 
 KeyPath = tuple[Any, ...]
 

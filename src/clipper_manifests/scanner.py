@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipper_manifests.problems import json_path
-from clipper_manifests.yamlio import key_path_at
+from clipper_manifests.yaml.read import key_path_at
 
 # (kind, literal text every match contains, pattern). Each is specific enough to report without
 # an entropy test; the literal lets a file without it skip the (slower) pattern.

@@ -2,7 +2,7 @@
 
 A shape's YAML is written once, with its slot tokens where the values go; each render then
 writes its values into those holes with the same code that writes whole documents
-(yaml_writer), so the text is exactly the filled copy's YAML. A token in a key (keys decide
+(yaml.block_writer), so the text is exactly the filled copy's YAML. A token in a key (keys decide
 the order of the output) or metadata that is one slot (its keys are ordered too) make the
 copy be written whole instead.
 """
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from clipper_manifests.slot_tokens import TOKEN, in_keys
-from clipper_manifests.yamlio import dump_hole, dump_ordered_exactly
+from clipper_manifests.yaml.read import dump_hole, dump_ordered_exactly
 
 T = TypeVar("T")
 SHAPES_KEPT = 1 << 12  # a bound on memory; a build has a few hundred shapes
 
 
 def remembered(memo: dict[int, tuple[Any, T]], shape: Any, compute: Callable[[Any], T]) -> T:
-    """`compute(shape)`, once per shape: parsed shapes are shared (yamlio.parse_shared), so
+    """`compute(shape)`, once per shape: parsed shapes are shared (yaml.read.parse_shared), so
     their ids key the memo, and each is kept with its answer so that its id is not reused."""
     entry = memo.get(id(shape))
     if entry is not None and entry[0] is shape:

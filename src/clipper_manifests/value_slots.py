@@ -4,7 +4,7 @@ Every value a template writes goes through the `yaml` filter, and stands in the 
 whole YAML node: a JSON scalar or flow collection, on one line. While rendering, the filter
 writes a slot token (letters and digits: a plain scalar wherever it stands) and keeps the
 JSON text aside. The text with tokens is the same for every profile that takes the same
-paths through the template, so its YAML is parsed once (yamlio.parse_shared); each render
+paths through the template, so its YAML is parsed once (yaml.read.parse_shared); each render
 then gets a copy with its values in the slots, read from their JSON as YAML reads JSON.
 
 A token inside a longer string, or values that make two keys equal, would not read the
@@ -22,7 +22,7 @@ from typing import Any
 
 from clipper_manifests.shape_yaml import remembered, write_filled
 from clipper_manifests.slot_tokens import PREFIX, TOKEN, token
-from clipper_manifests.yamlio import clone
+from clipper_manifests.yaml.read import clone
 
 # What YAML 1.1 reads as a float among the numbers JSON writes: a decimal point, and an
 # exponent (if any) with its sign. PyYAML reads `1e+20` or `NaN` as text, and so does `fill`.

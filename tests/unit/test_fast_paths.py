@@ -9,10 +9,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from clipper_manifests import yamlio
 from clipper_manifests.validate.compiled import compile_schema
 from clipper_manifests.validate.kubernetes import check_builtin, current_api_versions, served_in
-from clipper_manifests.yamlio import YamlSyntaxError, dump_document, load_documents
+from clipper_manifests.yaml import read
+from clipper_manifests.yaml.read import YamlSyntaxError, dump_document, load_documents
 from tests.conftest import output_yaml_files
 
 SCHEMA = {
@@ -74,9 +74,7 @@ TRICKY: list[Any] = [
 
 
 def old_dump(document: Any) -> str:
-    text: str = yaml.dump(
-        document, Dumper=yamlio._KubeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
-    )
+    text: str = yaml.dump(document, Dumper=read._KubeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000)
     return text
 
 
@@ -94,7 +92,7 @@ def test_dump_document_matches_yaml_dump_on_the_whole_output_tree() -> None:
 
 
 def old_load(text: str) -> list[Any]:
-    return [document for document in yaml.load_all(text, Loader=yamlio._StrictLoader) if document is not None]
+    return [document for document in yaml.load_all(text, Loader=read._StrictLoader) if document is not None]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from clipper_manifests.errors import TemplateError
 from clipper_manifests.render import render_template, to_yaml
-from clipper_manifests.yamlio import load_documents
+from clipper_manifests.yaml.read import load_documents
 
 TEMPLATE = """apiVersion: v1
 kind: ConfigMap

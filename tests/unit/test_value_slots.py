@@ -13,7 +13,7 @@ from clipper_manifests import render
 from clipper_manifests.errors import TemplateError
 from clipper_manifests.render import render_template
 from clipper_manifests.slot_tokens import PREFIX
-from clipper_manifests.yamlio import YamlSyntaxError, dump_document, kubernetes_order, load_documents
+from clipper_manifests.yaml.read import YamlSyntaxError, dump_document, kubernetes_order, load_documents
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n"
 TEMPLATES = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.yamlio import YamlSyntaxError, decode_utf8, dump_document, kubernetes_order, load_documents, load_marked
+from clipper_manifests.yaml.read import YamlSyntaxError, decode_utf8, dump_document, kubernetes_order, load_documents, load_marked
 
 
 def test_marks_point_at_keys_and_list_items() -> None:

@@ -19,7 +19,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from clipper_manifests.errors import Location
-from clipper_manifests.yaml_writer import BlockWriter, Unsupported
+from clipper_manifests.yaml.block_writer import BlockWriter, Unsupported
 
 try:
     from yaml import CSafeDumper as _BaseDumper

@@ -1,0 +1,1 @@
+"""YAML: strict reading with marks, deterministic block writing."""

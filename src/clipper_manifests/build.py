@@ -38,7 +38,8 @@ from clipper_manifests.validate.policy import Objects, check_policy
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
 from clipper_manifests.write import OnDisk, compare_files
-from clipper_manifests.yaml.read import dump_document, load_marked, location_of
+from clipper_manifests.yaml.read import load_marked, location_of
+from clipper_manifests.yaml.write import dump_document
 
 API_IMAGE, FRONTEND_IMAGE, MIGRATIONS_IMAGE = "clipper-api", "clipper-frontend", "clipper-migrations"
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from clipper_manifests import data_tier, dr_budget
 from clipper_manifests.model import Profile
-from clipper_manifests.yaml.read import dump_document, kubernetes_order
+from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 # The steps with a folder (templates/dr/<step>), in runbook order.
 FOLDER_STEPS = ("restore", "verify", "backup", "reindex", "reembed", "verify-search")

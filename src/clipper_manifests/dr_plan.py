@@ -16,7 +16,7 @@ from clipper_manifests import data_tier, dr, dr_managed
 from clipper_manifests.context import migration_job_name
 from clipper_manifests.dr_runbook import PlanInput, RunbookBase
 from clipper_manifests.dr_target import lag_warning, rfc3339
-from clipper_manifests.yaml.read import dump_document, kubernetes_order
+from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 
 def alertmanager_statefulset(release: str) -> str:

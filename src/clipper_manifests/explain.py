@@ -10,7 +10,7 @@ from clipper_manifests.problems import json_path
 from clipper_manifests.profiles import MergedProfile
 from clipper_manifests.project import Project
 from clipper_manifests.redaction import redact, secret_values
-from clipper_manifests.yaml.read import dump_document
+from clipper_manifests.yaml.write import dump_document
 
 
 def merged_text(merged: MergedProfile, project: Project) -> str:

@@ -18,7 +18,8 @@ from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.slot_tokens import PREFIX
 from clipper_manifests.template_cache import template_cache
 from clipper_manifests.value_slots import NotAWholeNode, Slots
-from clipper_manifests.yaml.read import YamlSyntaxError, dump_document, kubernetes_order, load_rendered, parse_shared
+from clipper_manifests.yaml.read import YamlSyntaxError, load_rendered, parse_shared
+from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 TEMPLATE_SUFFIX = ".yaml.j2"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from clipper_manifests.slot_tokens import TOKEN, in_keys
-from clipper_manifests.yaml.read import dump_hole, dump_ordered_exactly
+from clipper_manifests.yaml.write import dump_hole, dump_ordered_exactly
 
 T = TypeVar("T")
 SHAPES_KEPT = 1 << 12  # a bound on memory; a build has a few hundred shapes

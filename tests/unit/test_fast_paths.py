@@ -11,8 +11,9 @@ from jsonschema import Draft202012Validator
 
 from clipper_manifests.validate.compiled import compile_schema
 from clipper_manifests.validate.kubernetes import check_builtin, current_api_versions, served_in
-from clipper_manifests.yaml import read
-from clipper_manifests.yaml.read import YamlSyntaxError, dump_document, load_documents
+from clipper_manifests.yaml import read, write
+from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
+from clipper_manifests.yaml.write import dump_document
 from tests.conftest import output_yaml_files
 
 SCHEMA = {
@@ -74,7 +75,9 @@ TRICKY: list[Any] = [
 
 
 def old_dump(document: Any) -> str:
-    text: str = yaml.dump(document, Dumper=read._KubeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000)
+    text: str = yaml.dump(
+        document, Dumper=write._KubeDumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1_000_000
+    )
     return text
 
 

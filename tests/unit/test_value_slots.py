@@ -13,7 +13,8 @@ from clipper_manifests import render
 from clipper_manifests.errors import TemplateError
 from clipper_manifests.render import render_template
 from clipper_manifests.slot_tokens import PREFIX
-from clipper_manifests.yaml.read import YamlSyntaxError, dump_document, kubernetes_order, load_documents
+from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
+from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n"
 TEMPLATES = {

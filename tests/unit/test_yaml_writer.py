@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clipper_manifests.yaml.block_writer import BlockWriter, Unsupported, _text_shortcut
-from clipper_manifests.yaml.read import _pyyaml_dump, dump_document, load_documents
+from clipper_manifests.yaml.read import load_documents
+from clipper_manifests.yaml.write import _pyyaml_dump, dump_document
 from tests.conftest import output_yaml_files
 
 REPO = Path(__file__).resolve().parents[2]

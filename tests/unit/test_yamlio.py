@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.yaml.read import YamlSyntaxError, decode_utf8, dump_document, kubernetes_order, load_documents, load_marked
+from clipper_manifests.yaml.read import YamlSyntaxError, decode_utf8, load_documents, load_marked
+from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 
 def test_marks_point_at_keys_and_list_items() -> None:

@@ -201,7 +201,7 @@ def make_scale_project(tmp: Path, count: int) -> int:
     shutil.copytree(ROOT / "templates", tmp / "templates")
     width = max(3, len(str(count - 1)))
     shipped = renderable_profiles(tmp)
-    from clipper_manifests.profiles import load_merged
+    from clipper_manifests.profile.merge import load_merged
     from clipper_manifests.project import Project
 
     project = Project(root=tmp, out=tmp / "out")

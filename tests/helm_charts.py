@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from clipper_manifests.profiles import load_merged
+from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
 from tests.conftest import REPO, SHARED
 

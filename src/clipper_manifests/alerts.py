@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from clipper_manifests import backup_check
 from clipper_manifests.dr import restore_test_name
-from clipper_manifests.model import Profile
 from clipper_manifests.monitoring import COMPONENT_LABEL, in_cluster, scrape_targets, uses_cert_manager
+from clipper_manifests.profile.model import Profile
 
 Severity = Literal["critical", "warning"]
 

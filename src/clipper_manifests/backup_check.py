@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from clipper_manifests import dr_managed
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 # Where the CLI's answers go (an emptyDir both containers mount).
 WORK_DIR = "/work"

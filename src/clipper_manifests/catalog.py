@@ -142,7 +142,7 @@ def _profile_rule(item: Any, schema: dict[str, Any]) -> RuleInfo:
 
 def all_rules() -> list[RuleInfo]:
     """Profile rules, then policy rules, then the built-in checks, each group in id order."""
-    from clipper_manifests.profile_schema import profile_schema
+    from clipper_manifests.profile.schema import profile_schema
     from clipper_manifests.validate.policy import POLICY_RULES
     from clipper_manifests.validate.rules import RULES
     from clipper_manifests.validate.security_rules import SECURITY_RULES

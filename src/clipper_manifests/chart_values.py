@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clipper_manifests.model import Image, Profile
-from clipper_manifests.profile_schema import profile_schema
+from clipper_manifests.profile.model import Image, Profile
+from clipper_manifests.profile.schema import profile_schema
 from clipper_manifests.validate.rules import PRODUCTION_MIN_API_REPLICAS, PRODUCTION_MIN_FRONTEND_REPLICAS
 
 # Image roles the chart exposes, in the order values.yaml lists them; `tools` runs only the

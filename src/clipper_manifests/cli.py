@@ -68,8 +68,8 @@ FormatOpt = Annotated[
 
 def _complete_keys(ctx: typer.Context, incomplete: str) -> list[str]:
     """The keys of the profile named on the command line, for `show PROFILE --explain <TAB>`."""
-    from clipper_manifests.explain import profile_keys
-    from clipper_manifests.profiles import load_merged
+    from clipper_manifests.profile.explain import profile_keys
+    from clipper_manifests.profile.merge import load_merged
 
     try:
         merged = load_merged(find_project(None, None), str(ctx.params.get("profile")))
@@ -126,7 +126,7 @@ def _guarded(action: Callable[[], T]) -> T:
 
 
 def _select(project: Project, names: list[str] | None, everything: bool) -> list[str]:
-    from clipper_manifests.profiles import check_profile_name
+    from clipper_manifests.profile.merge import check_profile_name
 
     if everything and names:
         raise UsageError("give profile names or --all, not both")
@@ -199,7 +199,7 @@ def render(
     def action() -> None:
         from clipper_manifests.change_summary import summary
         from clipper_manifests.config import parse_outputs
-        from clipper_manifests.redaction import build_secret_values, redact
+        from clipper_manifests.profile.redaction import build_secret_values, redact
         from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
@@ -270,7 +270,7 @@ def diff(
 
     def action() -> None:
         from clipper_manifests.change_summary import summary
-        from clipper_manifests.redaction import build_secret_values, redact
+        from clipper_manifests.profile.redaction import build_secret_values, redact
         from clipper_manifests.write import plan_tree, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
@@ -345,7 +345,7 @@ def list_profiles(root: RootOpt = None) -> None:
     """List profiles with provider, environment, cluster, Kubernetes version and description."""
 
     def action() -> None:
-        from clipper_manifests.profiles import load_merged
+        from clipper_manifests.profile.merge import load_merged
 
         project = find_project(root, None)
         rows: list[tuple[str, ...]] = [("PROFILE", "PROVIDER", "ENVIRONMENT", "CLUSTER", "REGION", "KUBERNETES", "DESCRIPTION")]
@@ -389,8 +389,8 @@ def show(
     """Print the merged profile, or explain where one key's value comes from."""
 
     def action() -> None:
-        from clipper_manifests.explain import explain_key, merged_text
-        from clipper_manifests.profiles import load_merged
+        from clipper_manifests.profile.explain import explain_key, merged_text
+        from clipper_manifests.profile.merge import load_merged
 
         project = find_project(root, None)
         merged = load_merged(project, profile)
@@ -406,10 +406,10 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
 
     def action() -> None:
         from clipper_manifests.context import load_platform
-        from clipper_manifests.model import Profile, from_data
-        from clipper_manifests.profile_schema import check_profile_schema
-        from clipper_manifests.profiles import load_merged
-        from clipper_manifests.redaction import redact_problems, secret_values
+        from clipper_manifests.profile.merge import load_merged
+        from clipper_manifests.profile.model import Profile, from_data
+        from clipper_manifests.profile.redaction import redact_problems, secret_values
+        from clipper_manifests.profile.schema import check_profile_schema
         from clipper_manifests.report import REPORTERS
         from clipper_manifests.rotation import format_table, secrets_table, today
         from clipper_manifests.rotation_steps import rotation_notes
@@ -458,7 +458,7 @@ def schema(
     """Print the profile JSON Schema (draft 2020-12)."""
 
     def action() -> None:
-        from clipper_manifests.profile_schema import schema_text, sync_schema_files
+        from clipper_manifests.profile.schema import schema_text, sync_schema_files
 
         if write or check:
             project = find_project(root, None)
@@ -568,8 +568,8 @@ def docs(
 
     def action() -> None:
         from clipper_manifests.catalog import all_rules
+        from clipper_manifests.profile.schema import profile_schema
         from clipper_manifests.profile_docs import DOCS_FILE, render_docs
-        from clipper_manifests.profile_schema import profile_schema
 
         project = find_project(root, None)
         wanted = render_docs(project, profile_schema(), all_rules())

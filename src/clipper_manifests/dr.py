@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from clipper_manifests import data_tier, dr_budget
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 # The steps with a folder (templates/dr/<step>), in runbook order.

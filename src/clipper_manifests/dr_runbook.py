@@ -10,7 +10,7 @@ from typing import Any
 from clipper_manifests import data_tier, dr, dr_managed
 from clipper_manifests.dr_budget import Budget, budget
 from clipper_manifests.dr_target import rfc3339
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 API_VERSION = "external-secrets.io/v1"
 STORE_KIND = "ClusterSecretStore"

@@ -13,7 +13,7 @@ from typing import Any
 
 from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.problems import Problem, Severity, json_path
-from clipper_manifests.profiles import MergedProfile, load_merged
+from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.project import Project
 from clipper_manifests.yaml.read import location_of
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 AWS = "service.beta.kubernetes.io/aws-load-balancer-"
 DO = "service.beta.kubernetes.io/do-loadbalancer-"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from clipper_manifests.data_tier import managed_redis_port_ranges
 from clipper_manifests.external_secrets import in_cluster
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 SERVICES = ("postgres", "redis", "opensearch")
 NAME_LABEL = "kubernetes.io/metadata.name"

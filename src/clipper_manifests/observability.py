@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from clipper_manifests import alerts, dashboards, monitoring, monitoring_network
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 
 def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:

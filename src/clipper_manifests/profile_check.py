@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from clipper_manifests.errors import Location, ProfileError
-from clipper_manifests.model import Profile, from_data
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.profile_schema import check_profile_schema
-from clipper_manifests.profiles import MergedProfile, load_merged
+from clipper_manifests.profile.merge import MergedProfile, load_merged
+from clipper_manifests.profile.model import Profile, from_data
+from clipper_manifests.profile.redaction import redact_problems, secret_values
+from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.project import Project
-from clipper_manifests.redaction import redact_problems, secret_values
 from clipper_manifests.validate.exceptions import Suppressions
 from clipper_manifests.validate.rules import check_rules
 from clipper_manifests.validate.secret_rules import check_secret_rules

@@ -13,7 +13,7 @@ from typing import Any
 
 from clipper_manifests.catalog import RuleInfo
 from clipper_manifests.errors import ClipperError
-from clipper_manifests.profiles import load_merged, read_profile_file
+from clipper_manifests.profile.merge import load_merged, read_profile_file
 from clipper_manifests.project import Project
 
 DOCS_FILE = "docs/profiles.md"

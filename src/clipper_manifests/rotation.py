@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from clipper_manifests.errors import UsageError
 from clipper_manifests.external_secrets import BACKEND_TITLES, catalog, external_secrets
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 
 TODAY_VARIABLE = "CLIPPER_TODAY"
 Status = Literal["ok", "due", "overdue", "missing", "invalid", "future", "-"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests.errors import Location
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
 
 _STATEMENT = re.compile(r"^\s*\{[%#].*[%#]\}\s*$")
 _SET_ALIAS = re.compile(r"\{%-?\s*set\s+(\w+)\s*=\s*profile((?:\.\w+)+)\s*-?%\}")

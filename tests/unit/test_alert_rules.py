@@ -12,7 +12,7 @@ import pytest
 from clipper_manifests import alerts, monitoring
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 from tests.promql import metric_names

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import RULES
 from tests.unit.test_data_tier import shipped
 

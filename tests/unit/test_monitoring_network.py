@@ -16,7 +16,7 @@ import pytest
 
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.reachability import PROBE_PORTS, Evaluator, Flow, Party
 from tests.conftest import REPO

@@ -12,8 +12,8 @@ import pytest
 
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Problem
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.reachability import Flow, Party, _world_key, build_world, check_reachability, check_world, evaluate
 from clipper_manifests.validate.security import check_security

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clipper_manifests.profiles import load_merged
+from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
 
 

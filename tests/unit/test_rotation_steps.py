@@ -14,7 +14,7 @@ import pytest
 
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
-from clipper_manifests.model import Profile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.rotation_steps import rotation_notes
 from tests.conftest import REPO

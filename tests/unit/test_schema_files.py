@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from clipper_manifests.profile_schema import PARTIAL_SCHEMA_FILE, SCHEMA_FILE, partial_schema, profile_schema, schema_text
+from clipper_manifests.profile.schema import PARTIAL_SCHEMA_FILE, SCHEMA_FILE, partial_schema, profile_schema, schema_text
 from tests.conftest import REPO
 
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from clipper_manifests import backup_check, data_tier, dr_managed
 from clipper_manifests.dr_budget import budget
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, production_error, rule
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
 
 

@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv4Network, ip_address
 from urllib.parse import urlsplit
 
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
 
 DIGITALOCEAN_DATABASES = ".db.ondigitalocean.com"

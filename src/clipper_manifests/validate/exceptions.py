@@ -13,9 +13,9 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from clipper_manifests.model import PolicyException
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.model import PolicyException
 
 UNUSED_RULE = "policy-exception-unused"
 

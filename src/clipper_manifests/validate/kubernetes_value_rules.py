@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from clipper_manifests.data_tier import is_ip_address
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
 
 _DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from clipper_manifests.model import Profile
 from clipper_manifests.monitoring import in_cluster
 from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.rotation import today
 from clipper_manifests.validate.rules import Finding, rule
 

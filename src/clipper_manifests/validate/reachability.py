@@ -25,8 +25,8 @@ from typing import Any
 
 from clipper_manifests.data_tier import managed_redis_port_ranges
 from clipper_manifests.external_secrets import in_cluster
-from clipper_manifests.model import Profile
 from clipper_manifests.network import NAME_LABEL, SERVICES, managed_port, metrics_ports
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.policy import Document, pod_spec
 
 PROBE_PORTS = (22, 80, 443, 5432, 6379, 8080, 9200, 9999)

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.model import Image, Profile
 from clipper_manifests.problems import Problem, Severity, json_path
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.model import Image, Profile
 
 Finding = tuple[tuple[Any, ...], str, Severity]
 Check = Callable[[Profile], Iterator[Finding]]

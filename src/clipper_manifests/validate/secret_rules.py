@@ -9,10 +9,10 @@ from typing import Any
 
 from clipper_manifests import rotation
 from clipper_manifests.external_secrets import REMOTE_KEY_NAMES, catalog, in_cluster, reference, used_concerns
-from clipper_manifests.model import Profile
 from clipper_manifests.network import SERVICES
 from clipper_manifests.problems import Problem, Severity, json_path
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.model import Profile
 
 Finding = tuple[tuple[Any, ...], str, str, Severity]  # key path, rule id, message, severity
 

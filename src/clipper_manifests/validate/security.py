@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from clipper_manifests.model import Profile
 from clipper_manifests.problems import Problem, Severity, json_path
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.policy import Document, containers, pod_spec
 from clipper_manifests.validate.reachability import check_reachability
 

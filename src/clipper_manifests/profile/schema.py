@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests.problems import Problem, json_path
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
 
 SCHEMA_FILE = "profile.schema.json"

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Iterator, Set
 from typing import TYPE_CHECKING, Any
 
 from clipper_manifests.problems import Problem
-from clipper_manifests.profile_schema import profile_schema
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.schema import profile_schema
 
 if TYPE_CHECKING:
     from clipper_manifests.build import Build

@@ -7,9 +7,9 @@ from typing import Any
 
 from clipper_manifests.errors import UsageError
 from clipper_manifests.problems import json_path
-from clipper_manifests.profiles import MergedProfile
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.redaction import redact, secret_values
 from clipper_manifests.project import Project
-from clipper_manifests.redaction import redact, secret_values
 from clipper_manifests.yaml.write import dump_document
 
 

@@ -22,8 +22,9 @@ from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
 from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.problems import Problem, json_path
+from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
-from clipper_manifests.profile.model import Profile, from_data
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.profile_check import profile_rule_problems

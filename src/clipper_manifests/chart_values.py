@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from clipper_manifests.profile.model import Image, Profile
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Image
 from clipper_manifests.profile.schema import profile_schema
 from clipper_manifests.validate.rules import PRODUCTION_MIN_API_REPLICAS, PRODUCTION_MIN_FRONTEND_REPLICAS
 

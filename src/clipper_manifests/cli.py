@@ -406,8 +406,9 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
 
     def action() -> None:
         from clipper_manifests.context import load_platform
+        from clipper_manifests.profile.convert import from_data
         from clipper_manifests.profile.merge import load_merged
-        from clipper_manifests.profile.model import Profile, from_data
+        from clipper_manifests.profile.model import Profile
         from clipper_manifests.profile.redaction import redact_problems, secret_values
         from clipper_manifests.profile.schema import check_profile_schema
         from clipper_manifests.report import REPORTERS

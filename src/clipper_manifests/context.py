@@ -9,7 +9,8 @@ from typing import Any
 
 from clipper_manifests import backup_check, data_tier, dr, external_secrets, flux, ingress, network, observability
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.profile.model import Profile, Resources
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Resources
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 
 PLATFORM_FILE = "platform.yaml"

@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.profile.model import Profile, Resources
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Resources
 
 BARMAN_PLUGIN = "barman-cloud.cloudnative-pg.io"
 # The migrations need them; postInitApplicationSQL creates them as the superuser, once, in the

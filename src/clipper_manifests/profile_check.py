@@ -11,8 +11,9 @@ from typing import Any
 
 from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.problems import Problem, Severity
+from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
-from clipper_manifests.profile.model import Profile, from_data
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.project import Project

@@ -13,7 +13,8 @@ from typing import Any
 
 from clipper_manifests.catalog import RuleInfo
 from clipper_manifests.errors import ClipperError
-from clipper_manifests.profile.merge import load_merged, read_profile_file
+from clipper_manifests.profile.files import read_profile_file
+from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
 
 DOCS_FILE = "docs/profiles.md"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from clipper_manifests import monitoring
-from clipper_manifests.profile.model import Opsgenie, PagerDuty
+from clipper_manifests.profile.model_monitoring import Opsgenie, PagerDuty
 from tests import alertmanager_routing
 from tests.conftest import SHARED
 from tests.unit.test_alert_rules import PLATFORM, profile

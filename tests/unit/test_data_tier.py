@@ -10,8 +10,9 @@ import pytest
 
 from clipper_manifests import data_tier
 from clipper_manifests.context import load_platform
+from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import load_merged
-from clipper_manifests.profile.model import Profile, from_data
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 

@@ -12,7 +12,9 @@ from clipper_manifests import dr_budget, dr_managed
 from clipper_manifests.build import Builder
 from clipper_manifests.dr_target import lag_warning, now, parse_target, rfc3339
 from clipper_manifests.errors import UsageError
-from clipper_manifests.profile.model import ManagedPostgres, Profile, RestoreThroughput
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_data import ManagedPostgres
+from clipper_manifests.profile.model_recovery import RestoreThroughput
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 
@@ -258,7 +260,7 @@ def test_restore_test_schedule_rule(schedule: str, message: str | None) -> None:
 
 @pytest.mark.parametrize(("name", "key"), [("prod-aws", "awsRoleArn"), ("prod-gcp", "gcpServiceAccount")])
 def test_a_managed_database_without_the_backup_check_s_identity_is_refused(name: str, key: str) -> None:
-    from clipper_manifests.profile.model import CloudIdentity
+    from clipper_manifests.profile.model_workloads import CloudIdentity
 
     base = profile(name)
     assert findings("dr-backup-check-identity", base) == []

@@ -16,7 +16,8 @@ from clipper_manifests import rotation
 from clipper_manifests.build import Builder
 from clipper_manifests.context import load_platform
 from clipper_manifests.external_secrets import external_secrets, reference, store_provider
-from clipper_manifests.profile.model import AzureKeyVault, GcpSecretManager, Profile, RemoteKey, VaultBackend
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretManager, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project
 from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
 

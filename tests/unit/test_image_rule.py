@@ -6,8 +6,9 @@ import copy
 
 import pytest
 
+from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import load_merged
-from clipper_manifests.profile.model import Profile, from_data
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.rules import check_rules
 from tests.conftest import REPO

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.profile.model import Profile, Resources
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Resources
 from clipper_manifests.validate.rules import Finding, rule
 
 _MEMORY_UNITS = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}

@@ -8,7 +8,8 @@ from typing import Any
 
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.merge import MergedProfile
-from clipper_manifests.profile.model import Image, Profile
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Image
 
 Finding = tuple[tuple[Any, ...], str, Severity]
 Check = Callable[[Profile], Iterator[Finding]]

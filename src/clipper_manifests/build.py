@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import context, dr, flux, helm_chart, kustomize, layout, parallel
+from clipper_manifests import dr, helm_chart, kustomize, layout, parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
@@ -38,6 +38,8 @@ from clipper_manifests.validate.kubernetes import check_builtin
 from clipper_manifests.validate.policy import Objects, check_policy
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
+from clipper_manifests.values import flux_stages
+from clipper_manifests.values.overlay import load_platform, overlay_context, shared_context
 from clipper_manifests.write import OnDisk, compare_files
 from clipper_manifests.yaml.read import load_marked, location_of
 from clipper_manifests.yaml.write import dump_document
@@ -184,7 +186,7 @@ class Builder:
     def __init__(self, project: Project) -> None:
         self.project = project
         refresh_templates(project.templates)
-        self.platform = context.load_platform(project.templates)
+        self.platform = load_platform(project.templates)
         self._components: dict[str, Layer] = {}
         self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem
         self._templates: dict[str, list[str]] = {}  # template folder → its templates
@@ -237,7 +239,7 @@ class Builder:
         return self._components[provider]
 
     def _shared_layer(self, kind: layout.LayerKind, directory: str, folder: str, provider: str | None) -> Layer:
-        shared = context.shared_context(self.platform, provider)
+        shared = shared_context(self.platform, provider)
         layer = Layer(kind=kind, directory=directory)
         if kind == "base":
             layer.resources = self._render_folder(folder, shared)
@@ -271,7 +273,7 @@ class Builder:
         item.suppressions = Suppressions(profile.policy.exceptions)
         item.identities = identities(item.merged)
         item.problems += profile_rule_problems(profile, item.merged, self.platform, item.suppressions)
-        values = context.overlay_context(profile, self.platform)
+        values = overlay_context(profile, self.platform)
         # A provider's component, when templates/components/<provider> has anything for it.
         components = [] if self.component(profile.provider).empty else [self.component(profile.provider)]
         overlay = Layer(
@@ -350,10 +352,10 @@ class Builder:
         configured = self.project.configured_outputs
         overlays = set() if "kustomize" in configured else {item.overlay.directory}
         charts = {layout.chart_dir(item.name)} if "helm" in configured else set()
-        for document, path, rule, message in flux.check_delivery(
+        for document, path, rule, message in flux_stages.check_delivery(
             [d for _, d in objects],
             (set(built) - overlays) | charts,
-            flux.app_folder(item.profile),
+            flux_stages.app_folder(item.profile),
             item.profile.flux.out_path,
             may_substitute=self._holds_substitution(item),
             bootstrap=(self.platform["flux"]["namespace"], item.profile.flux.git_repository),

@@ -143,7 +143,7 @@ def _select(project: Project, names: list[str] | None, everything: bool) -> list
 
 
 def _listing(names: list[str]) -> str:
-    from clipper_manifests.report import listing  # imported by every command that reports
+    from clipper_manifests.report.formats import listing
 
     return listing(names, 12)
 
@@ -159,7 +159,7 @@ def _build(
 ) -> Any:
     from clipper_manifests.build import Builder
     from clipper_manifests.problems import Severity
-    from clipper_manifests.report import REPORTERS, pick_format
+    from clipper_manifests.report.formats import REPORTERS, pick_format
 
     if project.notice:
         typer.echo(project.notice, err=True)
@@ -244,7 +244,7 @@ def validate(
     """Check profiles and everything they render; report all problems at once."""
 
     def action() -> None:
-        from clipper_manifests.report import REPORTERS
+        from clipper_manifests.report.formats import REPORTERS
 
         if report_format not in (*REPORTERS, "auto"):
             raise UsageError(f"unknown format {report_format!r}", hint=f"use one of: auto, {', '.join(REPORTERS)}")
@@ -405,15 +405,15 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
     (CLIPPER_TODAY=YYYY-MM-DD sets the date the ages are counted to)."""
 
     def action() -> None:
-        from clipper_manifests.context import load_platform
         from clipper_manifests.profile.convert import from_data
         from clipper_manifests.profile.merge import load_merged
         from clipper_manifests.profile.model import Profile
         from clipper_manifests.profile.redaction import redact_problems, secret_values
         from clipper_manifests.profile.schema import check_profile_schema
-        from clipper_manifests.report import REPORTERS
-        from clipper_manifests.rotation import format_table, secrets_table, today
-        from clipper_manifests.rotation_steps import rotation_notes
+        from clipper_manifests.report.formats import REPORTERS
+        from clipper_manifests.report.rotation_steps import rotation_notes
+        from clipper_manifests.values.overlay import load_platform
+        from clipper_manifests.values.secret_rotation import format_table, secrets_table, today
 
         project = find_project(root, None)
         merged = load_merged(project, profile)
@@ -476,7 +476,7 @@ def schema(
 
 def _report_profiles(project: Project, names: list[str], report_format: str) -> None:
     from clipper_manifests.profile_check import check_profiles
-    from clipper_manifests.report import REPORTERS, pick_format
+    from clipper_manifests.report.formats import REPORTERS, pick_format
 
     problems = check_profiles(project, names)
     chosen = pick_format(report_format)

@@ -20,8 +20,9 @@ import json
 import re
 from typing import Any
 
-from clipper_manifests import data_tier, dr_budget
+from clipper_manifests import dr_budget
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import data_tier
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 # The steps with a folder (templates/dr/<step>), in runbook order.

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clipper_manifests import dr, flux
+from clipper_manifests import dr
 from clipper_manifests.build import ProfileBuild
-from clipper_manifests.context import load_platform
 from clipper_manifests.dr_plan import runbook
 from clipper_manifests.dr_runbook import PlanInput
 from clipper_manifests.dr_target import now, parse_target
 from clipper_manifests.errors import UsageError
 from clipper_manifests.project import Project
+from clipper_manifests.values import flux_stages
+from clipper_manifests.values.overlay import load_platform
 
 EXPECTATION = re.compile(r"^(?P<table>[a-z_][a-z0-9_]*)=(?P<rows>[0-9]+)$")
 
@@ -43,7 +44,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
     built = item.built()
     folders = {step: dr.step_folder(profile, step) for step in dr.FOLDER_STEPS if dr.step_folder(profile, step) in built}
     shown = {step: project.display(project.out / folder) for step, folder in folders.items()}
-    stages = flux.stages(profile, sorted(built))
+    stages = flux_stages.stages(profile, sorted(built))
     return PlanInput(
         profile=profile,
         platform=platform,

@@ -12,10 +12,11 @@ and the Jobs need no access to the Kubernetes API to watch each other.
 
 from __future__ import annotations
 
-from clipper_manifests import data_tier, dr, dr_managed
-from clipper_manifests.context import migration_job_name
+from clipper_manifests import dr, dr_managed
 from clipper_manifests.dr_runbook import PlanInput, RunbookBase
 from clipper_manifests.dr_target import lag_warning, rfc3339
+from clipper_manifests.values import data_tier
+from clipper_manifests.values.overlay import migration_job_name
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from clipper_manifests import data_tier, dr, dr_managed
+from clipper_manifests import dr, dr_managed
 from clipper_manifests.dr_budget import Budget, budget
 from clipper_manifests.dr_target import rfc3339
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import data_tier
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 

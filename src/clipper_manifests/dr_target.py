@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from clipper_manifests import data_tier
 from clipper_manifests.errors import UsageError
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import data_tier
 
 NOW_VARIABLE = "CLIPPER_NOW"
 EXAMPLE = "2026-11-25T10:30:00Z"

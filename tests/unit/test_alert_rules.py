@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests import alerts, monitoring
 from clipper_manifests.build import Builder
-from clipper_manifests.context import load_platform
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
+from clipper_manifests.values import alerts_application, monitoring_targets
+from clipper_manifests.values.overlay import load_platform
 from tests.conftest import REPO
 from tests.promql import metric_names
 
@@ -30,15 +30,15 @@ def profile(name: str) -> Profile:
 
 
 def allowed_metrics(exporters: tuple[str, ...] | set[str]) -> set[str]:
-    known = monitoring.known_metrics()
+    known = monitoring_targets.known_metrics()
     return {metric for exporter in exporters for metric in known[exporter]}
 
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_every_expression_parses_and_names_only_scraped_metrics(name: str) -> None:
     chosen = profile(name)
-    scraped = monitoring.scraped_exporters(chosen, PLATFORM)
-    for group in alerts.rule_groups(chosen, PLATFORM):
+    scraped = monitoring_targets.scraped_exporters(chosen, PLATFORM)
+    for group in alerts_application.rule_groups(chosen, PLATFORM):
         assert set(group.exporters) <= scraped, f"{group.name} reads exporters this profile does not scrape"
         allowed = allowed_metrics(group.exporters)
         for alert in group.alerts:
@@ -58,12 +58,12 @@ def test_a_metric_outside_the_list_is_caught() -> None:
 @pytest.mark.parametrize("name", PROFILES)
 def test_every_alert_has_severity_summary_description_and_a_runbook(name: str) -> None:
     chosen = profile(name)
-    for group in alerts.rule_groups(chosen, PLATFORM):
+    for group in alerts_application.rule_groups(chosen, PLATFORM):
         for alert in group.alerts:
-            rule = alerts.rule(chosen, group, alert)
+            rule = alerts_application.rule(chosen, group, alert)
             assert rule["labels"]["severity"] in {"critical", "warning"}
             assert rule["labels"]["namespace"] == chosen.namespace, "the AlertmanagerConfig only receives its namespace"
-            assert rule["labels"][monitoring.COMPONENT_LABEL] == group.component
+            assert rule["labels"][monitoring_targets.COMPONENT_LABEL] == group.component
             assert rule["annotations"]["summary"] and rule["annotations"]["description"]
             url = rule["annotations"]["runbook_url"]
             assert url == f"{chosen.monitoring.alerting.runbook_base_url}#{alert.name.lower()}"
@@ -71,7 +71,7 @@ def test_every_alert_has_severity_summary_description_and_a_runbook(name: str) -
 
 
 def test_the_issue_s_alerts_exist_in_an_all_in_cluster_profile() -> None:
-    names = {alert.name for group in alerts.rule_groups(profile("staging-aws"), PLATFORM) for alert in group.alerts}
+    names = {alert.name for group in alerts_application.rule_groups(profile("staging-aws"), PLATFORM) for alert in group.alerts}
     assert {
         "ClipperApiDown",
         "ClipperApiHighErrorRate",
@@ -97,14 +97,14 @@ def test_the_issue_s_alerts_exist_in_an_all_in_cluster_profile() -> None:
 def test_data_service_rules_and_monitors_only_for_in_cluster_services() -> None:
     managed = profile("prod-aws")
     assert {str(managed.postgres.mode), str(managed.redis.mode)} == {"managed"}
-    groups = {group.component: group for group in alerts.rule_groups(managed, PLATFORM)}
+    groups = {group.component: group for group in alerts_application.rule_groups(managed, PLATFORM)}
     assert set(groups).isdisjoint({"redis", "opensearch"})
     # A managed database has only the alerts of its backup check: the provider runs the rest.
     assert {alert.name for alert in groups["postgres"].alerts} == {"ClipperPostgresBackupCheckFailed", "ClipperPostgresBackupCheckOverdue"}
-    assert not [t for t in monitoring.scrape_targets(managed, PLATFORM) if t.kind == "PodMonitor"]
+    assert not [t for t in monitoring_targets.scrape_targets(managed, PLATFORM) if t.kind == "PodMonitor"]
     in_cluster = profile("staging-aws")
-    assert {"postgres", "redis", "opensearch"} <= {group.component for group in alerts.rule_groups(in_cluster, PLATFORM)}
-    jobs = {t.job for t in monitoring.scrape_targets(in_cluster, PLATFORM) if t.kind == "PodMonitor"}
+    assert {"postgres", "redis", "opensearch"} <= {group.component for group in alerts_application.rule_groups(in_cluster, PLATFORM)}
+    jobs = {t.job for t in monitoring_targets.scrape_targets(in_cluster, PLATFORM) if t.kind == "PodMonitor"}
     assert jobs == {"clipper-postgres", "clipper-redis", "clipper-opensearch"}
 
 
@@ -114,7 +114,7 @@ def test_thresholds_come_from_the_profile() -> None:
         chosen.monitoring.thresholds, error_rate_percent=2.5, latency_p95_seconds=0.75, hpa_at_max_for="45m", backup_max_age_hours=30
     )
     changed = dataclasses.replace(chosen, monitoring=dataclasses.replace(chosen.monitoring, thresholds=limits))
-    found = {alert.name: alert for group in alerts.rule_groups(changed, PLATFORM) for alert in group.alerts}
+    found = {alert.name: alert for group in alerts_application.rule_groups(changed, PLATFORM) for alert in group.alerts}
     assert found["ClipperApiHighErrorRate"].expr.endswith("* 100 > 2.5")
     assert found["ClipperApiHighLatency"].expr.endswith("> 0.75")
     assert found["ClipperHpaAtMaximum"].duration == "45m"
@@ -129,17 +129,17 @@ def test_production_defaults_match_the_platform_facts() -> None:
 def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
     """Keeps schemas/metrics.yaml the small list of what rules and dashboards really read
     (the nginx controller's metrics are read by a test profile: no shipped one runs it)."""
-    from clipper_manifests import dashboards
+    from clipper_manifests.values import dashboard_boards
     from tests.acceptance.test_extra_profiles import build_extra
 
     nginx = build_extra(project, "staging-gcp-nginx").profiles["staging-gcp-nginx"].profile
     assert nginx is not None
     used: set[str] = set()
     for chosen in [*(profile(name) for name in PROFILES), nginx]:
-        for group in alerts.rule_groups(chosen, PLATFORM):
+        for group in alerts_application.rule_groups(chosen, PLATFORM):
             for alert in group.alerts:
                 used |= metric_names(alert.expr)
-        for board in dashboards.boards(chosen, PLATFORM):
+        for board in dashboard_boards.boards(chosen, PLATFORM):
             for row in board.rows:
                 used |= {
                     metric
@@ -148,7 +148,7 @@ def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
                     if query.language == "promql"
                     for metric in metric_names(query.expr.replace("$__rate_interval", "5m"))
                 }
-    listed = allowed_metrics(set(monitoring.known_metrics()))
+    listed = allowed_metrics(set(monitoring_targets.known_metrics()))
     assert listed - used == set()
 
 
@@ -156,7 +156,7 @@ def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
 def test_a_managed_database_s_backup_check_pages_when_it_fails_or_stops(name: str) -> None:
     chosen = profile(name)
     assert chosen.postgres.mode == "managed"
-    found = {alert.name: alert for group in alerts.rule_groups(chosen, PLATFORM) for alert in group.alerts}
+    found = {alert.name: alert for group in alerts_application.rule_groups(chosen, PLATFORM) for alert in group.alerts}
     failed, overdue = found["ClipperPostgresBackupCheckFailed"], found["ClipperPostgresBackupCheckOverdue"]
     cronjob = f'cronjob="{PLATFORM["backupCheck"]["name"]}"'
     assert cronjob in failed.expr and cronjob in overdue.expr

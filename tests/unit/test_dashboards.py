@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests import dashboards, monitoring
 from clipper_manifests.build import Builder
 from clipper_manifests.project import find_project
+from clipper_manifests.values import dashboard_boards, monitoring_targets
 from tests.conftest import REPO
 from tests.promql import grafana_query, metric_names
 from tests.unit.test_alert_rules import PLATFORM, PROFILES, allowed_metrics, profile
@@ -43,7 +43,7 @@ def test_dashboard_config_maps_hold_loadable_dashboards(name: str) -> None:
     uids = set()
     for config_map in _config_maps(name):
         assert config_map["metadata"]["labels"][label] == chosen.monitoring.grafana.dashboard_label_value
-        assert config_map["metadata"]["annotations"][monitoring.DASHBOARD_FOLDER_ANNOTATION]
+        assert config_map["metadata"]["annotations"][monitoring_targets.DASHBOARD_FOLDER_ANNOTATION]
         [(file_name, text)] = config_map["data"].items()
         board = json.loads(text)
         assert file_name == f"{board['uid']}.json" and board["uid"] not in uids
@@ -73,8 +73,8 @@ def _check_layout(panels: list[dict[str, Any]]) -> None:
 @pytest.mark.parametrize("name", PROFILES)
 def test_dashboard_queries_parse_and_name_only_scraped_metrics(name: str) -> None:
     chosen = profile(name)
-    scraped = monitoring.scraped_exporters(chosen, PLATFORM)
-    for board in dashboards.boards(chosen, PLATFORM):
+    scraped = monitoring_targets.scraped_exporters(chosen, PLATFORM)
+    for board in dashboard_boards.boards(chosen, PLATFORM):
         assert board.exporters <= scraped, board.uid
         allowed = allowed_metrics(board.exporters)
         queries = [q for row in board.rows for panel in row.panels for q in panel.queries if q.language == "promql"]
@@ -85,14 +85,14 @@ def test_dashboard_queries_parse_and_name_only_scraped_metrics(name: str) -> Non
 
 
 def test_api_board_covers_what_the_issue_asks_for() -> None:
-    titles = {panel.title for row in dashboards.api_board(PLATFORM).rows for panel in row.panels}
+    titles = {panel.title for row in dashboard_boards.api_board(PLATFORM).rows for panel in row.panels}
     assert {"Requests per second by status", "5xx share", "Latency percentiles", "In-flight requests", "Pods", "Autoscaler"} <= titles
 
 
 def test_data_board_shows_metrics_in_cluster_and_a_pointer_when_managed() -> None:
-    in_cluster = dashboards.data_board(profile("staging-aws"))
+    in_cluster = dashboard_boards.data_board(profile("staging-aws"))
     assert [row.title for row in in_cluster.rows] == ["PostgreSQL", "Redis", "OpenSearch"]
     assert all(panel.kind != "text" for row in in_cluster.rows for panel in row.panels)
-    managed = dashboards.data_board(profile("prod-aws"))
+    managed = dashboard_boards.data_board(profile("prod-aws"))
     texts = [panel.text for row in managed.rows for panel in row.panels if panel.kind == "text"]
     assert any("Amazon RDS" in text for text in texts)

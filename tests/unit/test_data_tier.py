@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests import data_tier
-from clipper_manifests.context import load_platform
 from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
+from clipper_manifests.values import data_tier
+from clipper_manifests.values.overlay import load_platform
 from tests.conftest import REPO
 
 PROJECT = find_project(REPO, None)

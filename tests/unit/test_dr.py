@@ -13,11 +13,11 @@ import yaml
 
 from clipper_manifests import dr
 from clipper_manifests.build import Builder, ProfileBuild
-from clipper_manifests.context import load_platform
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.values.overlay import load_platform
 from tests.conftest import REPO
 
 PLATFORM = load_platform(REPO / "templates")

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from clipper_manifests import rotation
 from clipper_manifests.build import Builder
-from clipper_manifests.context import load_platform
-from clipper_manifests.external_secrets import external_secrets, reference, store_provider
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretManager, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project
+from clipper_manifests.values import secret_rotation
+from clipper_manifests.values.external_secrets import external_secrets, reference, store_provider
+from clipper_manifests.values.overlay import load_platform
 from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
 
 PROFILES = find_project(REPO, None).profile_names()
@@ -228,4 +228,4 @@ def test_the_metrics_token_is_read_from_the_jwt_secret_and_rotates_with_it() -> 
     [token] = specs["api-metrics-token"].keys
     signer = next(key for key in specs["api-secrets"].keys if key.secret_key == "JWT_PRIVATE_KEY")
     assert token.ref.key == signer.ref.key == "clipper/production/jwt" and token.ref.property == "metrics_token"
-    assert token.concern == "jwt" and "jwt" in rotation.rotation_policy(platform)["concerns"]
+    assert token.concern == "jwt" and "jwt" in secret_rotation.rotation_policy(platform)["concerns"]

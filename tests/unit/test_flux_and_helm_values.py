@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests import flux
 from clipper_manifests.validate.helm_values import _values
+from clipper_manifests.values import flux_stages
 
 
 def _release(values: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def test_known_values_pass() -> None:
 
 def _kustomization(name: str, path: str, depends_on: list[str] | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {"path": path, "dependsOn": [{"name": n} for n in depends_on or []]}
-    return {"apiVersion": flux.KUSTOMIZATION_API, "kind": "Kustomization", "metadata": {"name": name}, "spec": spec}
+    return {"apiVersion": flux_stages.KUSTOMIZATION_API, "kind": "Kustomization", "metadata": {"name": name}, "spec": spec}
 
 
 def test_delivery_checks_name_each_broken_rule() -> None:
@@ -40,14 +40,17 @@ def test_delivery_checks_name_each_broken_rule() -> None:
         _kustomization("lost", "./elsewhere"),
     ]
     rules = sorted(
-        {rule for _, _, rule, _ in flux.check_delivery(objects, {"overlays/p", "infrastructure/p/controllers"}, "overlays/p", "./out")}
+        {
+            rule
+            for _, _, rule, _ in flux_stages.check_delivery(objects, {"overlays/p", "infrastructure/p/controllers"}, "overlays/p", "./out")
+        }
     )
     assert rules == ["flux-depends-on", "flux-path"]
 
 
 def test_folder_of_strips_the_out_path() -> None:
-    assert flux.folder_of("./out/overlays/p", "./out") == "overlays/p"
-    assert flux.folder_of("./other/overlays/p", "./out") is None
+    assert flux_stages.folder_of("./out/overlays/p", "./out") == "overlays/p"
+    assert flux_stages.folder_of("./other/overlays/p", "./out") is None
 
 
 def test_a_release_without_crd_policy_is_reported() -> None:

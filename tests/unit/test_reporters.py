@@ -13,7 +13,7 @@ from jsonschema import Draft4Validator
 
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.report import REPORTERS, github_report, json_report, pick_format, sarif_report, text_report
+from clipper_manifests.report.formats import REPORTERS, github_report, json_report, pick_format, sarif_report, text_report
 from tests.conftest import RunCli
 
 ROOT = Path("/repo")

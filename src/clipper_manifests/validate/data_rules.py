@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clipper_manifests import data_tier
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, production_error, rule
+from clipper_manifests.values import data_tier
 
 BACKUP = ("postgres", "backup")
 PROD_RPO_MINUTES = 60

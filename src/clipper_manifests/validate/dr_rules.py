@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clipper_manifests import backup_check, data_tier, dr_managed
+from clipper_manifests import dr_managed
 from clipper_manifests.dr_budget import budget
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, production_error, rule
+from clipper_manifests.values import backup_check, data_tier
 
 
 @rule(

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from clipper_manifests.data_tier import is_ip_address
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
+from clipper_manifests.values.data_tier import is_ip_address
 
 _DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")
 

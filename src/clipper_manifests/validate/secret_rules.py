@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from clipper_manifests import rotation
-from clipper_manifests.external_secrets import REMOTE_KEY_NAMES, catalog, in_cluster, reference, used_concerns
-from clipper_manifests.network import SERVICES
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import secret_rotation
+from clipper_manifests.values.external_secrets import REMOTE_KEY_NAMES, catalog, in_cluster, reference, used_concerns
+from clipper_manifests.values.network import SERVICES
 
 Finding = tuple[tuple[Any, ...], str, str, Severity]  # key path, rule id, message, severity
 
@@ -20,11 +20,11 @@ _SECONDS = {"s": 1, "m": 60, "h": 3600}
 
 
 def _rotation(profile: Profile, platform: dict[str, Any], on: date) -> Iterator[Finding]:
-    policy = rotation.rotation_policy(platform)
+    policy = secret_rotation.rotation_policy(platform)
     limit = policy["maxAgeDays"]
     used = used_concerns(profile, platform)
     for concern in [concern for concern in policy["concerns"] if concern in used]:
-        state = rotation.rotation_of(profile, platform, concern, on)
+        state = secret_rotation.rotation_of(profile, platform, concern, on)
         where = ("secrets", "rotation", concern, "lastRotated")
         if state.status == "missing":
             message = f"{concern} rotates every {limit} days but has no secrets.rotation.{concern}.lastRotated; record when it was"
@@ -41,7 +41,7 @@ def _rotation(profile: Profile, platform: dict[str, Any], on: date) -> Iterator[
             left = limit - (state.age_days or 0)
             message = f"{concern} was last rotated on {state.last_rotated}, {state.age_days} days ago: rotate it within {left} days"
             yield where, "secret-rotation-due", message, Severity.WARNING
-    known = set(rotation.concerns(platform))
+    known = set(secret_rotation.concerns(platform))
     for concern in profile.secrets.rotation:
         if concern not in known:
             message = f"{concern!r} is not a secret the platform reads (known: {', '.join(sorted(known))})"
@@ -105,7 +105,7 @@ def _network(profile: Profile) -> Iterator[Finding]:
 
 
 def check_secret_rules(profile: Profile, merged: MergedProfile, platform: dict[str, Any], on: date | None = None) -> list[Problem]:
-    on = on or rotation.today()
+    on = on or secret_rotation.today()
     findings = [*_rotation(profile, platform, on), *_settings(profile, platform), *_same_source(profile, platform), *_network(profile)]
     return [
         Problem(message, rule, severity, json_path(path), merged.location(path), profile.name) for path, rule, message, severity in findings

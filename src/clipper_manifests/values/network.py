@@ -13,9 +13,9 @@ from ipaddress import IPv4Network
 from typing import Any
 from urllib.parse import urlsplit
 
-from clipper_manifests.data_tier import managed_redis_port_ranges
-from clipper_manifests.external_secrets import in_cluster
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values.data_tier import managed_redis_port_ranges
+from clipper_manifests.values.external_secrets import in_cluster
 
 SERVICES = ("postgres", "redis", "opensearch")
 NAME_LABEL = "kubernetes.io/metadata.name"

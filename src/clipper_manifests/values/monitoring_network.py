@@ -35,8 +35,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.network import dns_peers, pod_selector
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values.network import dns_peers, pod_selector
 
 
 def _pods(platform: dict[str, Any], component: str) -> dict[str, Any]:

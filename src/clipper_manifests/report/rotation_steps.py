@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.external_secrets import BACKEND_TITLES, in_cluster, reference
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values.external_secrets import BACKEND_TITLES, in_cluster, reference
 
 # Runs inside a Redis container, where REDIS_PASSWORD is the password that node started with;
 # the new one arrives on standard input, so it is on no command line outside the pod.

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from clipper_manifests import backup_check
 from clipper_manifests.dr import restore_test_name
-from clipper_manifests.monitoring import COMPONENT_LABEL, in_cluster, scrape_targets, uses_cert_manager
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import backup_check
+from clipper_manifests.values.monitoring_targets import COMPONENT_LABEL, in_cluster, scrape_targets, uses_cert_manager
 
 Severity = Literal["critical", "warning"]
 

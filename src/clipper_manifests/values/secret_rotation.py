@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any, Literal
 
 from clipper_manifests.errors import UsageError
-from clipper_manifests.external_secrets import BACKEND_TITLES, catalog, external_secrets
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values.external_secrets import BACKEND_TITLES, catalog, external_secrets
 
 TODAY_VARIABLE = "CLIPPER_TODAY"
 Status = Literal["ok", "due", "overdue", "missing", "invalid", "future", "-"]

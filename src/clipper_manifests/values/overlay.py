@@ -7,10 +7,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import backup_check, data_tier, dr, external_secrets, flux, ingress, network, observability
+from clipper_manifests import dr
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_workloads import Resources
+from clipper_manifests.values import backup_check, data_tier, external_secrets, flux_stages, ingress, monitoring, network
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 
 PLATFORM_FILE = "platform.yaml"
@@ -46,12 +47,12 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "migration_env": migration_env(platform, profile.migrations.path),
         "migration_job_name": migration_job_name(profile),
         "ingress_paths": ingress_paths(platform),
-        "flux_stages": flux.stages,
-        "flux_chart_path": flux.chart_path(profile),
+        "flux_stages": flux_stages.stages,
+        "flux_chart_path": flux_stages.chart_path(profile),
         "data": data_tier.context(profile, platform),
         "external_secrets": external_secrets.template_context(profile, platform),
         "network": network.template_context(profile, platform),
-        "monitoring": observability.template_context(profile, platform),
+        "monitoring": monitoring.template_context(profile, platform),
         "dr": dr.template_context(profile, platform),
         "backup_check": backup_check.template_context(profile, platform),
         "ingress": {

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
-from clipper_manifests import data_tier
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import data_tier
 
 RELEASE_LABEL = "release"
 # Every alert this tool defines names the part of the platform it is about (api, postgres, ...).

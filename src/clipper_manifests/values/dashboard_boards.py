@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from clipper_manifests.monitoring import in_cluster
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.values.monitoring_targets import in_cluster
 
 SCHEMA_VERSION = 39  # Grafana 11: panels refer to their datasource by {type, uid}
 PROMETHEUS = {"type": "prometheus", "uid": "$datasource"}

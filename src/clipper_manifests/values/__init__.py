@@ -1,0 +1,1 @@
+"""What templates see, per concern: plain data computed from the profile and the platform facts."""

@@ -1,0 +1,30 @@
+"""The `monitoring` value templates see: scrape targets, alert rules, routing, dashboards, the stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.values import alerts_application, dashboard_boards, monitoring_network, monitoring_targets
+
+
+def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+    settings = profile.monitoring
+    return {
+        "labels": monitoring_targets.object_labels(profile, platform),
+        "targets": monitoring_targets.scrape_targets(profile, platform),
+        "rules": [
+            (group.name, alerts_application.prometheus_rule_spec(profile, group))
+            for group in alerts_application.rule_groups(profile, platform)
+        ],
+        "alertmanager_config": monitoring_targets.alertmanager_config(profile, platform),
+        "dashboards": dashboard_boards.config_maps(profile, platform),
+        "dashboard_labels": {
+            "app.kubernetes.io/part-of": platform["partOf"],
+            settings.grafana.dashboard_label: settings.grafana.dashboard_label_value,
+        },
+        "dashboard_folder_annotation": monitoring_targets.DASHBOARD_FOLDER_ANNOTATION,
+        "releases": monitoring_targets.stack_releases(profile, platform),
+        "loki_push_url": f"{monitoring_targets.loki_url(profile)}/loki/api/v1/push",
+        "network_policies": monitoring_network.policies(profile, platform),
+    }

@@ -39,7 +39,8 @@ from clipper_manifests.validate.policy import Objects, check_policy
 from clipper_manifests.validate.secret_scan import scan_build, scan_output
 from clipper_manifests.validate.security import check_security
 from clipper_manifests.values import flux_stages
-from clipper_manifests.values.overlay import load_platform, overlay_context, shared_context
+from clipper_manifests.values.overlay import overlay_context, shared_context
+from clipper_manifests.values.platform import load_platform
 from clipper_manifests.write import OnDisk, compare_files
 from clipper_manifests.yaml.read import load_marked, location_of
 from clipper_manifests.yaml.write import dump_document

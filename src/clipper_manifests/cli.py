@@ -405,6 +405,7 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
     (CLIPPER_TODAY=YYYY-MM-DD sets the date the ages are counted to)."""
 
     def action() -> None:
+        from clipper_manifests.clock import today
         from clipper_manifests.profile.convert import from_data
         from clipper_manifests.profile.merge import load_merged
         from clipper_manifests.profile.model import Profile
@@ -412,8 +413,8 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
         from clipper_manifests.profile.schema import check_profile_schema
         from clipper_manifests.report.formats import REPORTERS
         from clipper_manifests.report.rotation_steps import rotation_notes
-        from clipper_manifests.values.overlay import load_platform
-        from clipper_manifests.values.secret_rotation import format_table, secrets_table, today
+        from clipper_manifests.report.secrets_table import format_table, secrets_table
+        from clipper_manifests.values.platform import load_platform
 
         project = find_project(root, None)
         merged = load_merged(project, profile)

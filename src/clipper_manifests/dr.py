@@ -22,7 +22,7 @@ from typing import Any
 
 from clipper_manifests import dr_budget
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values import data_tier
+from clipper_manifests.values import postgres
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 # The steps with a folder (templates/dr/<step>), in runbook order.
@@ -106,7 +106,7 @@ def restore_cluster(
         recovery["recoveryTarget"] = {"targetTime": target_time}
     spec["bootstrap"] = {"recovery": recovery}
     archiver = next(plugin for plugin in spec["plugins"] if plugin.get("isWALArchiver"))
-    current = data_tier.archive_server_name(profile, platform)
+    current = postgres.archive_server_name(profile, platform)
     spec["externalClusters"] = [_origin(archiver, current)]
     archiver["parameters"]["serverName"] = next_name(current, attempt)
     return cluster
@@ -141,9 +141,9 @@ def scratch_cluster(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
             "secret": {"name": platform["secrets"]["postgresApp"]},
         }
     }
-    archiver = {"name": data_tier.BARMAN_PLUGIN, "parameters": {"barmanObjectName": f"{cluster_name(platform)}-backups"}}
-    spec["externalClusters"] = [_origin(archiver, data_tier.archive_server_name(profile, platform))]
-    annotations = data_tier.backup_identity_annotations(profile)
+    archiver = {"name": postgres.BARMAN_PLUGIN, "parameters": {"barmanObjectName": f"{cluster_name(platform)}-backups"}}
+    spec["externalClusters"] = [_origin(archiver, postgres.archive_server_name(profile, platform))]
+    annotations = postgres.backup_identity_annotations(profile)
     if annotations:
         spec["serviceAccountTemplate"] = {"metadata": {"annotations": annotations}}
     labels = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": platform["partOf"], **COMPONENT}
@@ -173,7 +173,7 @@ def check_env(profile: Profile, platform: dict[str, Any], search: bool) -> list[
     facts, verify = platform["dr"], profile.dr.verify
     indices = list(facts["searchIndices"]) if search else []
     env = [
-        {"name": "REQUIRED_EXTENSIONS", "value": " ".join(data_tier.EXTENSIONS)},
+        {"name": "REQUIRED_EXTENSIONS", "value": " ".join(postgres.EXTENSIONS)},
         {"name": "KEY_TABLES", "value": " ".join(facts["keyTables"])},
         {"name": "ROW_TOLERANCE_PERCENT", "value": f"{verify.row_count_tolerance_percent:g}"},
         {"name": "SEARCH_INDICES", "value": " ".join(indices)},
@@ -296,10 +296,10 @@ def _env_keys(env: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, 
 def base_backup(live: dict[str, Any], profile: Profile, platform: dict[str, Any], attempt: int = 1) -> dict[str, Any]:
     """The restored cluster's first base backup: until it completes, its new archive folder has
     WAL but nothing to replay it onto, so no point after the restore could be recovered."""
-    server = next_name(data_tier.archive_server_name(profile, platform), attempt)
+    server = next_name(postgres.archive_server_name(profile, platform), attempt)
     labels = {"app.kubernetes.io/part-of": platform["partOf"], **COMPONENT}
     metadata = {"name": base_backup_name(server), "namespace": profile.namespace, "labels": labels}
-    spec = {"cluster": {"name": live["metadata"]["name"]}, "method": "plugin", "pluginConfiguration": {"name": data_tier.BARMAN_PLUGIN}}
+    spec = {"cluster": {"name": live["metadata"]["name"]}, "method": "plugin", "pluginConfiguration": {"name": postgres.BARMAN_PLUGIN}}
     return {"apiVersion": "postgresql.cnpg.io/v1", "kind": "Backup", "metadata": metadata, "spec": spec}
 
 

@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values.data_tier import mebibytes
+from clipper_manifests.values.redis_opensearch import mebibytes
 
 PREPARE_MINUTES = 5  # suspend Flux, silence, scale the API to zero, (in-cluster) retire the broken cluster
 SWITCH_MINUTES = 5  # managed: point postgres-rw at the restored database

@@ -13,7 +13,7 @@ from clipper_manifests.dr_target import now, parse_target
 from clipper_manifests.errors import UsageError
 from clipper_manifests.project import Project
 from clipper_manifests.values import flux_stages
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 
 EXPECTATION = re.compile(r"^(?P<table>[a-z_][a-z0-9_]*)=(?P<rows>[0-9]+)$")
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from clipper_manifests.dr import next_name
 from clipper_manifests.dr_target import rfc3339
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values.data_tier import is_ip_address
+from clipper_manifests.values.postgres import is_ip_address
 
 # What the restored copy takes over from its source (AWS CLI --query, JMESPath).
 SECURITY_GROUPS = "join(' ',VpcSecurityGroups[].VpcSecurityGroupId)"

@@ -15,8 +15,8 @@ from __future__ import annotations
 from clipper_manifests import dr, dr_managed
 from clipper_manifests.dr_runbook import PlanInput, RunbookBase
 from clipper_manifests.dr_target import lag_warning, rfc3339
-from clipper_manifests.values import data_tier
-from clipper_manifests.values.overlay import migration_job_name
+from clipper_manifests.values import postgres
+from clipper_manifests.values.application import migration_job_name
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 
@@ -319,7 +319,7 @@ class Runbook(RunbookBase):
             name, schedule = dr.restore_test_name(self.platform), self.profile.dr.restore_test.schedule
             identity = (
                 f" The backup role's trust policy (or Workload Identity binding) must also admit the service account `{name}`."
-                if data_tier.backup_identity_annotations(self.profile)
+                if postgres.backup_identity_annotations(self.profile)
                 else ""
             )
             self.say(

@@ -11,7 +11,7 @@ from clipper_manifests import dr, dr_managed
 from clipper_manifests.dr_budget import Budget, budget
 from clipper_manifests.dr_target import rfc3339
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values import data_tier
+from clipper_manifests.values import postgres
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
 
@@ -131,7 +131,7 @@ class RunbookBase:
 
     def _switch_commands(self) -> list[str]:
         commands = []
-        for name in data_tier.postgres_stable_names(self.profile, self.platform):
+        for name in postgres.postgres_stable_names(self.profile, self.platform):
             if name.is_address:
                 patch = '[{"op":"replace","path":"/endpoints/0/addresses/0","value":"\'"$NEW_ENDPOINT"\'"}]'
                 commands.append(self.k(f"patch endpointslice/{name.service} --type=json -p '{patch}'"))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from clipper_manifests.errors import UsageError
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values import data_tier
+from clipper_manifests.values import postgres
 
 NOW_VARIABLE = "CLIPPER_NOW"
 EXAMPLE = "2026-11-25T10:30:00Z"
@@ -62,7 +62,7 @@ def rfc3339(moment: datetime) -> str:
 def lag_warning(target: datetime, current: datetime, profile: Profile) -> str | None:
     """A target in the last few minutes may not be in the archive (or restorable at the
     provider) yet."""
-    lag = data_tier.achievable_rpo_minutes(profile)
+    lag = postgres.achievable_rpo_minutes(profile)
     if lag is None or current - target >= timedelta(minutes=lag):
         return None
     return (

@@ -57,7 +57,7 @@ def profile_rule_problems(profile: Profile, merged: MergedProfile, platform: dic
 
 
 def check_profiles(project: Project, names: list[str]) -> list[Problem]:
-    from clipper_manifests.values.overlay import load_platform
+    from clipper_manifests.values.platform import load_platform
 
     platform = load_platform(project.templates)
     problems: list[Problem] = []

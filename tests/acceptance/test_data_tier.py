@@ -120,7 +120,7 @@ def test_redis_is_bounded_below_its_memory_limit(built: dict[str, dict[str, list
     """Without maxmemory Redis grows until the kernel OOM-kills it at the container's limit."""
     import re
 
-    from clipper_manifests.values.data_tier import mebibytes
+    from clipper_manifests.values.redis_opensearch import mebibytes
 
     redis = find(built, profile, "RedisCluster", "redis")
     limit = mebibytes(redis["spec"]["kubernetesConfig"]["resources"]["limits"]["memory"])

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from clipper_manifests.profile.model_monitoring import Opsgenie, PagerDuty
-from clipper_manifests.values import monitoring_targets
+from clipper_manifests.values import alert_routing, monitoring_stack
 from tests import alertmanager_routing
 from tests.conftest import SHARED
 from tests.unit.test_alert_rules import PLATFORM, profile
@@ -25,7 +25,7 @@ def _receivers(config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_pagerduty_profile_pages_critical_and_sends_warnings_at_low_severity() -> None:
     chosen = profile("prod-aws")
     assert chosen.monitoring.alerting.receiver == "pagerduty"
-    receivers = _receivers(monitoring_targets.alertmanager_config(chosen, PLATFORM))
+    receivers = _receivers(alert_routing.alertmanager_config(chosen, PLATFORM))
     critical, warning = receivers["critical"]["pagerdutyConfigs"][0], receivers["warning"]["pagerdutyConfigs"][0]
     assert critical["routingKey"] == warning["routingKey"] == {"name": SECRET, "key": "pagerduty"}
     assert (critical["severity"], warning["severity"]) == ("critical", "warning")
@@ -35,7 +35,7 @@ def test_pagerduty_profile_pages_critical_and_sends_warnings_at_low_severity() -
 def test_opsgenie_profile_uses_the_api_key_and_priorities() -> None:
     chosen = profile("prod-do")
     assert chosen.monitoring.alerting.receiver == "opsgenie"
-    receivers = _receivers(monitoring_targets.alertmanager_config(chosen, PLATFORM))
+    receivers = _receivers(alert_routing.alertmanager_config(chosen, PLATFORM))
     critical, warning = receivers["critical"]["opsgenieConfigs"][0], receivers["warning"]["opsgenieConfigs"][0]
     assert critical["apiKey"] == warning["apiKey"] == {"name": SECRET, "key": "opsgenie"}
     assert (critical["priority"], warning["priority"]) == ("P1", "P3")
@@ -46,7 +46,7 @@ def test_opsgenie_profile_uses_the_api_key_and_priorities() -> None:
 def test_route_groups_repeats_and_sends_critical_to_the_paging_receiver() -> None:
     chosen = profile("staging-aws")
     alerting = chosen.monitoring.alerting
-    config = monitoring_targets.alertmanager_config(chosen, PLATFORM)
+    config = alert_routing.alertmanager_config(chosen, PLATFORM)
     route = config["route"]
     assert route["groupBy"] == list(alerting.group_by) and route["groupWait"] and route["groupInterval"]
     assert route["receiver"] == "warning" and route["repeatInterval"] == alerting.repeat_interval.warning == "24h"
@@ -60,7 +60,7 @@ def test_switching_the_receiver_changes_only_the_receivers() -> None:
     chosen = profile("prod-aws")
     alerting = dataclasses.replace(chosen.monitoring.alerting, receiver="opsgenie", opsgenie=Opsgenie(), pagerduty=PagerDuty())
     switched = dataclasses.replace(chosen, monitoring=dataclasses.replace(chosen.monitoring, alerting=alerting))
-    before, after = monitoring_targets.alertmanager_config(chosen, PLATFORM), monitoring_targets.alertmanager_config(switched, PLATFORM)
+    before, after = alert_routing.alertmanager_config(chosen, PLATFORM), alert_routing.alertmanager_config(switched, PLATFORM)
     assert before["route"] == after["route"] and before["inhibitRules"] == after["inhibitRules"]
     assert _receivers(after)["critical"]["opsgenieConfigs"][0]["apiURL"] == "https://api.opsgenie.com/"
 
@@ -83,12 +83,12 @@ PLATFORM_ALERTS = [
 
 
 def _stack_alertmanager(name: str) -> dict[str, Any]:
-    spec: dict[str, Any] = monitoring_targets.stack_values(profile(name), "clipper-ssd")["alertmanager"]["alertmanagerSpec"]
+    spec: dict[str, Any] = monitoring_stack.stack_values(profile(name), "clipper-ssd")["alertmanager"]["alertmanagerSpec"]
     return spec
 
 
 def _reached(name: str, alert: dict[str, str]) -> list[str]:
-    spec = monitoring_targets.alertmanager_config(profile(name), PLATFORM)
+    spec = alert_routing.alertmanager_config(profile(name), PLATFORM)
     strategy = _stack_alertmanager(name).get("alertmanagerConfigMatcherStrategy", {}).get("type", "OnNamespace")
     names = alertmanager_routing.receivers(alert, spec, profile(name).namespace, strategy, CHART_BASE)
     return alertmanager_routing.notifying(names, spec, CHART_BASE)
@@ -103,7 +103,7 @@ def test_watchdog_pings_the_dead_mans_switch_every_minute_and_info_alerts_notify
     assert _reached("prod-gcp", {"alertname": "Watchdog", "severity": "none"}) == ["heartbeat"]
     assert _reached("prod-gcp", {"alertname": "CPUThrottlingHigh", "severity": "info", "namespace": "clipper"}) == []
     assert _reached("prod-gcp", {"alertname": "InfoInhibitor", "severity": "none", "namespace": "clipper"}) == []
-    config = monitoring_targets.alertmanager_config(profile("prod-gcp"), PLATFORM)
+    config = alert_routing.alertmanager_config(profile("prod-gcp"), PLATFORM)
     [heartbeat] = [r for r in config["receivers"] if r["name"] == "heartbeat"]
     assert heartbeat["webhookConfigs"] == [{"urlSecret": {"name": SECRET, "key": "heartbeat"}, "sendResolved": False}]
     [route] = [r for r in config["route"]["routes"] if r["receiver"] == "heartbeat"]
@@ -116,7 +116,7 @@ def test_only_the_application_namespace_may_route_every_alert() -> None:
 
 
 def test_a_platform_critical_does_not_mute_unrelated_platform_warnings() -> None:
-    [rule] = monitoring_targets.alertmanager_config(profile("prod-aws"), PLATFORM)["inhibitRules"]
+    [rule] = alert_routing.alertmanager_config(profile("prod-aws"), PLATFORM)["inhibitRules"]
     assert {"name": "component", "value": ".+", "matchType": "=~"} in rule["sourceMatch"]
 
 

@@ -12,8 +12,8 @@ import pytest
 from clipper_manifests.build import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
-from clipper_manifests.values import alerts_application, monitoring_targets
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values import alerts_platform, monitoring_targets
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 from tests.promql import metric_names
 
@@ -38,7 +38,7 @@ def allowed_metrics(exporters: tuple[str, ...] | set[str]) -> set[str]:
 def test_every_expression_parses_and_names_only_scraped_metrics(name: str) -> None:
     chosen = profile(name)
     scraped = monitoring_targets.scraped_exporters(chosen, PLATFORM)
-    for group in alerts_application.rule_groups(chosen, PLATFORM):
+    for group in alerts_platform.rule_groups(chosen, PLATFORM):
         assert set(group.exporters) <= scraped, f"{group.name} reads exporters this profile does not scrape"
         allowed = allowed_metrics(group.exporters)
         for alert in group.alerts:
@@ -58,9 +58,9 @@ def test_a_metric_outside_the_list_is_caught() -> None:
 @pytest.mark.parametrize("name", PROFILES)
 def test_every_alert_has_severity_summary_description_and_a_runbook(name: str) -> None:
     chosen = profile(name)
-    for group in alerts_application.rule_groups(chosen, PLATFORM):
+    for group in alerts_platform.rule_groups(chosen, PLATFORM):
         for alert in group.alerts:
-            rule = alerts_application.rule(chosen, group, alert)
+            rule = alerts_platform.rule(chosen, group, alert)
             assert rule["labels"]["severity"] in {"critical", "warning"}
             assert rule["labels"]["namespace"] == chosen.namespace, "the AlertmanagerConfig only receives its namespace"
             assert rule["labels"][monitoring_targets.COMPONENT_LABEL] == group.component
@@ -71,7 +71,7 @@ def test_every_alert_has_severity_summary_description_and_a_runbook(name: str) -
 
 
 def test_the_issue_s_alerts_exist_in_an_all_in_cluster_profile() -> None:
-    names = {alert.name for group in alerts_application.rule_groups(profile("staging-aws"), PLATFORM) for alert in group.alerts}
+    names = {alert.name for group in alerts_platform.rule_groups(profile("staging-aws"), PLATFORM) for alert in group.alerts}
     assert {
         "ClipperApiDown",
         "ClipperApiHighErrorRate",
@@ -97,13 +97,13 @@ def test_the_issue_s_alerts_exist_in_an_all_in_cluster_profile() -> None:
 def test_data_service_rules_and_monitors_only_for_in_cluster_services() -> None:
     managed = profile("prod-aws")
     assert {str(managed.postgres.mode), str(managed.redis.mode)} == {"managed"}
-    groups = {group.component: group for group in alerts_application.rule_groups(managed, PLATFORM)}
+    groups = {group.component: group for group in alerts_platform.rule_groups(managed, PLATFORM)}
     assert set(groups).isdisjoint({"redis", "opensearch"})
     # A managed database has only the alerts of its backup check: the provider runs the rest.
     assert {alert.name for alert in groups["postgres"].alerts} == {"ClipperPostgresBackupCheckFailed", "ClipperPostgresBackupCheckOverdue"}
     assert not [t for t in monitoring_targets.scrape_targets(managed, PLATFORM) if t.kind == "PodMonitor"]
     in_cluster = profile("staging-aws")
-    assert {"postgres", "redis", "opensearch"} <= {group.component for group in alerts_application.rule_groups(in_cluster, PLATFORM)}
+    assert {"postgres", "redis", "opensearch"} <= {group.component for group in alerts_platform.rule_groups(in_cluster, PLATFORM)}
     jobs = {t.job for t in monitoring_targets.scrape_targets(in_cluster, PLATFORM) if t.kind == "PodMonitor"}
     assert jobs == {"clipper-postgres", "clipper-redis", "clipper-opensearch"}
 
@@ -114,7 +114,7 @@ def test_thresholds_come_from_the_profile() -> None:
         chosen.monitoring.thresholds, error_rate_percent=2.5, latency_p95_seconds=0.75, hpa_at_max_for="45m", backup_max_age_hours=30
     )
     changed = dataclasses.replace(chosen, monitoring=dataclasses.replace(chosen.monitoring, thresholds=limits))
-    found = {alert.name: alert for group in alerts_application.rule_groups(changed, PLATFORM) for alert in group.alerts}
+    found = {alert.name: alert for group in alerts_platform.rule_groups(changed, PLATFORM) for alert in group.alerts}
     assert found["ClipperApiHighErrorRate"].expr.endswith("* 100 > 2.5")
     assert found["ClipperApiHighLatency"].expr.endswith("> 0.75")
     assert found["ClipperHpaAtMaximum"].duration == "45m"
@@ -136,7 +136,7 @@ def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
     assert nginx is not None
     used: set[str] = set()
     for chosen in [*(profile(name) for name in PROFILES), nginx]:
-        for group in alerts_application.rule_groups(chosen, PLATFORM):
+        for group in alerts_platform.rule_groups(chosen, PLATFORM):
             for alert in group.alerts:
                 used |= metric_names(alert.expr)
         for board in dashboard_boards.boards(chosen, PLATFORM):
@@ -156,7 +156,7 @@ def test_every_listed_metric_is_used_somewhere(project: Path) -> None:
 def test_a_managed_database_s_backup_check_pages_when_it_fails_or_stops(name: str) -> None:
     chosen = profile(name)
     assert chosen.postgres.mode == "managed"
-    found = {alert.name: alert for group in alerts_application.rule_groups(chosen, PLATFORM) for alert in group.alerts}
+    found = {alert.name: alert for group in alerts_platform.rule_groups(chosen, PLATFORM) for alert in group.alerts}
     failed, overdue = found["ClipperPostgresBackupCheckFailed"], found["ClipperPostgresBackupCheckOverdue"]
     cronjob = f'cronjob="{PLATFORM["backupCheck"]["name"]}"'
     assert cronjob in failed.expr and cronjob in overdue.expr

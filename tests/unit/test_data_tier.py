@@ -12,8 +12,9 @@ from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
-from clipper_manifests.values import data_tier
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.rules import cron_syntax
+from clipper_manifests.values import data_tier, postgres, redis_opensearch
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 
 PROJECT = find_project(REPO, None)
@@ -68,7 +69,7 @@ def test_reads_go_to_the_replicas_only_when_there_are_replicas() -> None:
 
 def test_several_read_replicas_get_one_stable_name_each() -> None:
     profile = shipped("prod-aws", **{"postgres.managed.readEndpoints": ["replica-a.example.com", "replica-b.example.com"]})
-    names = data_tier.postgres_stable_names(profile, PLATFORM)
+    names = postgres.postgres_stable_names(profile, PLATFORM)
     assert [(n.service, n.target) for n in names] == [
         ("postgres-rw", "clipper-prod.cluster-c1a2b3c4d5e6.us-east-1.rds.amazonaws.com"),
         ("postgres-ro", "replica-a.example.com"),
@@ -79,12 +80,12 @@ def test_several_read_replicas_get_one_stable_name_each() -> None:
 
 def test_an_ip_endpoint_cannot_be_an_external_name() -> None:
     gcp, aws = (
-        data_tier.postgres_stable_names(shipped("prod-gcp"), PLATFORM),
-        data_tier.postgres_stable_names(shipped("prod-aws"), PLATFORM),
+        postgres.postgres_stable_names(shipped("prod-gcp"), PLATFORM),
+        postgres.postgres_stable_names(shipped("prod-aws"), PLATFORM),
     )
     assert [n.is_address for n in gcp] == [True, True]
     assert [n.is_address for n in aws] == [False, False]
-    assert data_tier.postgres_stable_names(shipped("staging-aws"), PLATFORM) == []
+    assert postgres.postgres_stable_names(shipped("staging-aws"), PLATFORM) == []
 
 
 def test_external_opensearch_url_loses_its_trailing_slash() -> None:
@@ -96,9 +97,9 @@ def test_external_opensearch_url_loses_its_trailing_slash() -> None:
 
 
 def test_object_store_uses_workload_identity_on_aws_and_gcp_and_keys_on_spaces() -> None:
-    aws = data_tier.object_store_configuration(shipped("staging-aws"), PLATFORM)
-    gcp = data_tier.object_store_configuration(shipped("staging-gcp"), PLATFORM)
-    spaces = data_tier.object_store_configuration(shipped("staging-do"), PLATFORM)
+    aws = postgres.object_store_configuration(shipped("staging-aws"), PLATFORM)
+    gcp = postgres.object_store_configuration(shipped("staging-gcp"), PLATFORM)
+    spaces = postgres.object_store_configuration(shipped("staging-do"), PLATFORM)
     assert aws["s3Credentials"] == {"inheritFromIAMRole": True}
     assert aws["wal"]["encryption"] == aws["data"]["encryption"] == "AES256"
     assert gcp["googleCredentials"] == {"gkeEnvironment": True}
@@ -108,31 +109,31 @@ def test_object_store_uses_workload_identity_on_aws_and_gcp_and_keys_on_spaces()
 
 
 def test_backup_identity_annotations_follow_the_provider() -> None:
-    assert data_tier.backup_identity_annotations(shipped("staging-aws")) == {
+    assert postgres.backup_identity_annotations(shipped("staging-aws")) == {
         "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/clipper-staging-aws-postgres-backup"
     }
-    assert data_tier.backup_identity_annotations(shipped("staging-gcp")) == {
+    assert postgres.backup_identity_annotations(shipped("staging-gcp")) == {
         "iam.gke.io/gcp-service-account": "postgres-backup@clipper-staging.iam.gserviceaccount.com"
     }
-    assert data_tier.backup_identity_annotations(shipped("staging-do")) == {}
+    assert postgres.backup_identity_annotations(shipped("staging-do")) == {}
 
 
 def test_spaces_gets_the_checksum_workaround_and_s3_does_not() -> None:
-    assert [e["name"] for e in data_tier.object_store_sidecar_env(shipped("staging-do"))] == [
+    assert [e["name"] for e in postgres.object_store_sidecar_env(shipped("staging-do"))] == [
         "AWS_REQUEST_CHECKSUM_CALCULATION",
         "AWS_RESPONSE_CHECKSUM_VALIDATION",
     ]
-    assert data_tier.object_store_sidecar_env(shipped("staging-aws")) == []
+    assert postgres.object_store_sidecar_env(shipped("staging-aws")) == []
 
 
 def test_achievable_rpo() -> None:
-    assert data_tier.achievable_rpo_minutes(shipped("staging-aws")) == 5
-    assert data_tier.achievable_rpo_minutes(shipped("staging-aws", **{"postgres.inCluster.archiveTimeoutSeconds": 7200})) == 120
-    assert data_tier.achievable_rpo_minutes(shipped("prod-aws")) == 5
-    assert data_tier.achievable_rpo_minutes(shipped("prod-aws", **{"postgres.backup.pitr": False})) == 24 * 60
+    assert postgres.achievable_rpo_minutes(shipped("staging-aws")) == 5
+    assert postgres.achievable_rpo_minutes(shipped("staging-aws", **{"postgres.inCluster.archiveTimeoutSeconds": 7200})) == 120
+    assert postgres.achievable_rpo_minutes(shipped("prod-aws")) == 5
+    assert postgres.achievable_rpo_minutes(shipped("prod-aws", **{"postgres.backup.pitr": False})) == 24 * 60
     data = copy.deepcopy(load_merged(PROJECT, "prod-aws").data)
     del data["postgres"]["backup"]["pitrGranularityMinutes"]
-    assert data_tier.achievable_rpo_minutes(from_data(Profile, {**data, "name": "prod-aws"})) is None
+    assert postgres.achievable_rpo_minutes(from_data(Profile, {**data, "name": "prod-aws"})) is None
 
 
 @pytest.mark.parametrize(
@@ -140,7 +141,7 @@ def test_achievable_rpo() -> None:
     ["0 0 3 * * *", "0 30 2 * * ?", "*/30 0 3 * * *", "0 0 1-5 * JAN-DEC MON-FRI", "0 0 0,12 1 * *", "0 0 3 * * SUN"],
 )
 def test_valid_six_field_schedules(expression: str) -> None:
-    assert data_tier.cron_problems(expression) == []
+    assert cron_syntax.cron_problems(expression) == []
 
 
 @pytest.mark.parametrize(
@@ -159,32 +160,32 @@ def test_valid_six_field_schedules(expression: str) -> None:
     ],
 )
 def test_invalid_schedules_say_why(expression: str, expected: str) -> None:
-    problems = data_tier.cron_problems(expression)
+    problems = cron_syntax.cron_problems(expression)
     assert len(problems) == 1 and expected in problems[0], problems
 
 
 def test_daily_means_every_day() -> None:
-    assert data_tier.cron_fires_daily("0 0 3 * * *")
-    assert data_tier.cron_fires_daily("0 0 */6 * * ?")
-    assert not data_tier.cron_fires_daily("0 0 3 * * MON")
-    assert not data_tier.cron_fires_daily("0 0 3 1 * *")
-    assert not data_tier.cron_fires_daily("0 0 3 * 1 *")
+    assert cron_syntax.cron_fires_daily("0 0 3 * * *")
+    assert cron_syntax.cron_fires_daily("0 0 */6 * * ?")
+    assert not cron_syntax.cron_fires_daily("0 0 3 * * MON")
+    assert not cron_syntax.cron_fires_daily("0 0 3 1 * *")
+    assert not cron_syntax.cron_fires_daily("0 0 3 * 1 *")
 
 
 # --- OpenSearch and operators -------------------------------------------------------------------
 
 
 def test_heap_is_half_the_memory_limit_and_capped() -> None:
-    assert data_tier.opensearch_java_opts(shipped("prod-gcp")) == "-Xms4096m -Xmx4096m"
-    assert data_tier.opensearch_java_opts(shipped("staging-aws")) == "-Xms1024m -Xmx1024m"
+    assert redis_opensearch.opensearch_java_opts(shipped("prod-gcp")) == "-Xms4096m -Xmx4096m"
+    assert redis_opensearch.opensearch_java_opts(shipped("staging-aws")) == "-Xms1024m -Xmx1024m"
     large = shipped(
         "prod-gcp", **{"opensearch.inCluster.resources": {"requests": {"cpu": "4", "memory": "96Gi"}, "limits": {"memory": "96Gi"}}}
     )
-    assert data_tier.opensearch_java_opts(large) == "-Xms31744m -Xmx31744m"
+    assert redis_opensearch.opensearch_java_opts(large) == "-Xms31744m -Xmx31744m"
 
 
 def test_initial_cluster_managers_are_the_pod_names() -> None:
-    assert data_tier.opensearch_initial_managers(shipped("prod-gcp", **{"opensearch.inCluster.nodes": 5}), PLATFORM) == [
+    assert redis_opensearch.opensearch_initial_managers(shipped("prod-gcp", **{"opensearch.inCluster.nodes": 5}), PLATFORM) == [
         f"opensearch-{index}" for index in range(5)
     ]
 

@@ -17,7 +17,7 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.crds import check_custom_resource
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 
 PLATFORM = load_platform(REPO / "templates")

@@ -18,7 +18,7 @@ from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretMana
 from clipper_manifests.project import find_project
 from clipper_manifests.values import secret_rotation
 from clipper_manifests.values.external_secrets import external_secrets, reference, store_provider
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
 
 PROFILES = find_project(REPO, None).profile_names()

@@ -10,7 +10,7 @@ import pytest
 from clipper_manifests.problems import Severity
 from clipper_manifests.validate.image_freshness import _postgres_image
 from clipper_manifests.validate.policy import Objects
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 
 SHIPPED = load_platform(REPO / "templates")["dataServices"]["postgres"]["image"]

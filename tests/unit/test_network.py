@@ -16,7 +16,7 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.validate.reachability import Flow, Party, _world_key, build_world, check_reachability, check_world, evaluate
 from clipper_manifests.validate.security import check_security
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 
 PROFILES = find_project(REPO, None).profile_names()

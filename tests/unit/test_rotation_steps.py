@@ -16,7 +16,7 @@ from clipper_manifests.build import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.report.rotation_steps import rotation_notes
-from clipper_manifests.values.overlay import load_platform
+from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 
 PODS = ("redis-follower-0", "redis-follower-1", "redis-leader-0", "redis-leader-1")

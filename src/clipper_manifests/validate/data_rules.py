@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.rules import cron_syntax
 from clipper_manifests.validate.rules import Finding, production_error, rule
-from clipper_manifests.values import data_tier
+from clipper_manifests.values import postgres, redis_opensearch
 
 BACKUP = ("postgres", "backup")
 PROD_RPO_MINUTES = 60
@@ -29,7 +30,7 @@ def _backup_schedule(profile: Profile) -> Iterator[Finding]:
     if schedule is None:
         yield (*BACKUP, "schedule"), "in-cluster PostgreSQL needs a base backup schedule", Severity.ERROR
         return
-    for problem in data_tier.cron_problems(schedule):
+    for problem in cron_syntax.cron_problems(schedule):
         yield (*BACKUP, "schedule"), problem, Severity.ERROR
 
 
@@ -42,7 +43,7 @@ def _backup_daily(profile: Profile) -> Iterator[Finding]:
     backup = profile.postgres.backup
     if profile.postgres.mode == "in-cluster":
         schedule = backup.schedule
-        if profile.is_production and schedule and not data_tier.cron_problems(schedule) and not data_tier.cron_fires_daily(schedule):
+        if profile.is_production and schedule and not cron_syntax.cron_problems(schedule) and not cron_syntax.cron_fires_daily(schedule):
             yield (*BACKUP, "schedule"), f"{schedule!r} does not fire every day (day, month and weekday must be '*')", Severity.ERROR
     elif backup.window is None:
         yield BACKUP, "no daily backup window is declared for the managed database", production_error(profile)
@@ -120,7 +121,7 @@ def _backup_rpo(profile: Profile) -> Iterator[Finding]:
             f"an RPO of {backup.rpo_minutes} minutes is more than the {PROD_RPO_MINUTES} production allows",
             Severity.ERROR,
         )
-    achievable = data_tier.achievable_rpo_minutes(profile)
+    achievable = postgres.achievable_rpo_minutes(profile)
     if achievable is None:
         yield (
             (*BACKUP, "pitrGranularityMinutes"),
@@ -247,10 +248,10 @@ def _redis_tls(profile: Profile) -> Iterator[Finding]:
         return
     if profile.redis.managed.tls:
         yield ("redis", "managed", "tls"), "the endpoint requires TLS, which the API's Redis client cannot speak", Severity.ERROR
-    elif profile.provider in data_tier.MANAGED_REDIS_TLS_ONLY:
+    elif profile.provider in redis_opensearch.MANAGED_REDIS_TLS_ONLY:
         yield (
             ("redis", "mode"),
-            f"{data_tier.MANAGED_REDIS_TLS_ONLY[profile.provider]}, which the API's Redis client cannot speak",
+            f"{redis_opensearch.MANAGED_REDIS_TLS_ONLY[profile.provider]}, which the API's Redis client cannot speak",
             Severity.ERROR,
         )
 

@@ -9,8 +9,9 @@ from clipper_manifests import dr_managed
 from clipper_manifests.dr_budget import budget
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.rules import cron_syntax
 from clipper_manifests.validate.rules import Finding, production_error, rule
-from clipper_manifests.values import backup_check, data_tier
+from clipper_manifests.values import backup_check
 
 
 @rule(
@@ -72,7 +73,7 @@ def _cron_findings(schedule: str, where: tuple[str, ...]) -> Iterator[Finding]:
         yield where, f"{schedule!r} has {len(fields)} fields; a CronJob schedule has 5 (no seconds)", Severity.ERROR
         return
     # The same field syntax as CloudNativePG's cron, without its leading seconds.
-    for problem in data_tier.cron_problems("0 " + schedule):
+    for problem in cron_syntax.cron_problems("0 " + schedule):
         yield where, problem, Severity.ERROR
 
 

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from clipper_manifests.clock import today
 from clipper_manifests.problems import Severity
 from clipper_manifests.validate.policy import Document, Finding, Objects, containers, pod_spec, tree_rule
-from clipper_manifests.values.secret_rotation import today
 
 CNPG_OPERAND = "ghcr.io/cloudnative-pg/postgresql"
 BUILD_STAMP = re.compile(r"^[0-9]+\.[0-9]+-(?P<stamp>20[0-9]{6})[0-9]{4}-")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
-from clipper_manifests.values.data_tier import is_ip_address
+from clipper_manifests.values.postgres import is_ip_address
 
 _DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")
 

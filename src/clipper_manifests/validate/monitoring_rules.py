@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from clipper_manifests.clock import today
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.rules import Finding, rule
 from clipper_manifests.values.monitoring_targets import in_cluster
-from clipper_manifests.values.secret_rotation import today
 
 DAILY_BACKUP_HOURS = 24
 

@@ -25,9 +25,9 @@ from typing import Any
 
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.validate.policy import Document, pod_spec
-from clipper_manifests.values.data_tier import managed_redis_port_ranges
 from clipper_manifests.values.external_secrets import in_cluster
 from clipper_manifests.values.network import NAME_LABEL, SERVICES, managed_port, metrics_ports
+from clipper_manifests.values.redis_opensearch import managed_redis_port_ranges
 
 PROBE_PORTS = (22, 80, 443, 5432, 6379, 8080, 9200, 9999)
 INTERNET_IP = "203.0.113.10"  # TEST-NET-3: stands for any public address

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from clipper_manifests import clock
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import Profile
@@ -105,7 +106,7 @@ def _network(profile: Profile) -> Iterator[Finding]:
 
 
 def check_secret_rules(profile: Profile, merged: MergedProfile, platform: dict[str, Any], on: date | None = None) -> list[Problem]:
-    on = on or secret_rotation.today()
+    on = on or clock.today()
     findings = [*_rotation(profile, platform, on), *_settings(profile, platform), *_same_source(profile, platform), *_network(profile)]
     return [
         Problem(message, rule, severity, json_path(path), merged.location(path), profile.name) for path, rule, message, severity in findings

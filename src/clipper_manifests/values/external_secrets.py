@@ -211,7 +211,7 @@ def needs_backup_credentials(profile: Profile, platform: dict[str, Any]) -> bool
     """Whether in-cluster PostgreSQL backs up with access keys (the data tier decides)."""
     if not in_cluster(profile.postgres.mode):
         return False
-    from clipper_manifests.values.data_tier import object_store_configuration
+    from clipper_manifests.values.postgres import object_store_configuration
 
     credentials = object_store_configuration(profile, platform).get("s3Credentials") or {}
     return "accessKeyId" in credentials

@@ -256,3 +256,16 @@ def charts_needed(profile: Profile) -> list[str]:
     if profile.provider == "aws":
         charts.append("aws-load-balancer-controller")
     return sorted(charts)
+
+
+def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+    """The `ingress` value templates see: the controller's chart, values, Service and health."""
+    return {
+        "chart": controller_chart(profile),
+        "values": controller_values(profile, platform),
+        "service": controller_service(profile),
+        "charts": charts_needed(profile),
+        "backend_config": BACKEND_CONFIG,
+        "health": controller_health(profile, platform),
+        "depends_on": depends_on(profile),
+    }

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.values.data_tier import managed_redis_port_ranges
 from clipper_manifests.values.external_secrets import in_cluster
+from clipper_manifests.values.redis_opensearch import managed_redis_port_ranges
 
 SERVICES = ("postgres", "redis", "opensearch")
 NAME_LABEL = "kubernetes.io/metadata.name"

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import dr, helm_chart, kustomize, layout, parallel
+from clipper_manifests import helm_chart, kustomize, layout, parallel
 from clipper_manifests.catalog import rule_ids
+from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
 from clipper_manifests.layout import ImageOverride, Layer
@@ -299,7 +300,7 @@ class Builder:
         layers: list[Layer] = []
         profile: Profile = values["profile"]
         folders = [(template, directory.format(profile=name)) for template, directory in layout.PROFILE_FOLDERS.items()]
-        folders += [(f"dr/{step}", dr.step_folder(profile, step)) for step in dr.FOLDER_STEPS]
+        folders += [(f"dr/{step}", dr_objects.step_folder(profile, step)) for step in dr_objects.FOLDER_STEPS]
         for template_folder, directory in folders:
             # Later folders (the Flux entry) may refer to the earlier ones that exist.
             folder_values = {**values, "folders": [layer.directory for layer in layers]}

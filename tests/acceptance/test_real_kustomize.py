@@ -60,7 +60,7 @@ def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rend
     folders = Builder(find_project(REPO, None)).build_profile(profile).built()
     assert f"overlays/{profile}" in folders
     assert f"infrastructure/{profile}/controllers" in folders
-    assert any(folder.startswith(f"dr/{profile}/") and folder.endswith("-verify") for folder in folders)  # the DR steps build too (dr.py)
+    assert any(folder.startswith(f"dr/{profile}/") and folder.endswith("-verify") for folder in folders)  # the DR steps build too
     for folder, documents in folders.items():
         built = _kustomize(k8s_tools["kubectl"], _as_flux_sees_it(rendered_tree / folder))
         resolved = {_key(document): document for document in documents}

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests import dr
 from clipper_manifests.build import Builder, ProfileBuild
+from clipper_manifests.dr import objects
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project
@@ -37,7 +37,7 @@ def profile(name: str) -> Profile:
 
 
 def live(name: str) -> dict[str, Any]:
-    cluster = dr.live_cluster(built(name).resolved, PLATFORM)
+    cluster = objects.live_cluster(built(name).resolved, PLATFORM)
     assert cluster is not None
     return cluster
 
@@ -57,11 +57,11 @@ def valid(document: dict[str, Any]) -> list[str]:
     ],
 )
 def test_next_name_counts_generations(current: str, attempt: int, expected: str) -> None:
-    assert dr.next_name(current, attempt) == expected
+    assert objects.next_name(current, attempt) == expected
 
 
 def test_restore_cluster_is_the_live_one_bootstrapped_from_its_archive() -> None:
-    cluster = dr.restore_cluster(live("staging-aws"), profile("staging-aws"), PLATFORM)
+    cluster = objects.restore_cluster(live("staging-aws"), profile("staging-aws"), PLATFORM)
     assert cluster["spec"]["bootstrap"] == {
         "recovery": {"source": "origin", "database": "clipper_db", "owner": "clipper", "secret": {"name": "postgres-app"}}
     }
@@ -77,7 +77,7 @@ def test_restore_cluster_is_the_live_one_bootstrapped_from_its_archive() -> None
 
 
 def test_point_in_time_restore_sets_the_recovery_target_and_validates() -> None:
-    cluster = dr.restore_cluster(live("staging-gcp"), profile("staging-gcp"), PLATFORM, "2026-11-25T08:30:00Z", attempt=2)
+    cluster = objects.restore_cluster(live("staging-gcp"), profile("staging-gcp"), PLATFORM, "2026-11-25T08:30:00Z", attempt=2)
     assert cluster["spec"]["bootstrap"]["recovery"]["recoveryTarget"] == {"targetTime": "2026-11-25T08:30:00Z"}
     assert cluster["spec"]["plugins"][0]["parameters"]["serverName"] == "postgres-r2"
     assert valid(cluster) == []
@@ -87,7 +87,7 @@ def test_the_committed_restore_folder_is_the_latest_point_variant() -> None:
     documents = built("staging-do").built()["dr/staging-do/3-restore"]
     [cluster] = documents
     assert "recoveryTarget" not in cluster["spec"]["bootstrap"]["recovery"]
-    assert cluster == dr.restore_cluster(live("staging-do"), profile("staging-do"), PLATFORM)
+    assert cluster == objects.restore_cluster(live("staging-do"), profile("staging-do"), PLATFORM)
 
 
 def test_managed_profiles_have_no_restore_folder() -> None:
@@ -105,10 +105,10 @@ def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_fro
         base, postgres=dataclasses.replace(base.postgres, in_cluster=dataclasses.replace(base.postgres.in_cluster, object_store=store))
     )
     assert isinstance(store, ObjectStore)
-    cluster = dr.restore_cluster(live("staging-aws"), restored, PLATFORM)
+    cluster = objects.restore_cluster(live("staging-aws"), restored, PLATFORM)
     assert cluster["spec"]["externalClusters"][0]["plugin"]["parameters"]["serverName"] == "postgres-r1"
     assert cluster["spec"]["plugins"][0]["parameters"]["serverName"] == "postgres-r2"
-    scratch = dr.scratch_cluster(restored, PLATFORM)
+    scratch = objects.scratch_cluster(restored, PLATFORM)
     assert scratch is not None
     assert scratch["spec"]["externalClusters"][0]["plugin"]["parameters"]["serverName"] == "postgres-r1"
 
@@ -118,7 +118,7 @@ def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) 
     item = built(name)
     [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"]
     scratch = yaml.safe_load(config_map["data"]["cluster.yaml"])
-    assert scratch == dr.scratch_cluster(profile(name), PLATFORM)
+    assert scratch == objects.scratch_cluster(profile(name), PLATFORM)
     assert scratch["metadata"] == {
         "name": "postgres-restore-test",
         "namespace": "clipper",
@@ -137,11 +137,11 @@ def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) 
 def test_managed_profiles_have_no_restore_test() -> None:
     kinds = {(d["kind"], d["metadata"]["name"]) for d in built("prod-do").resolved}
     assert ("CronJob", "postgres-restore-test") not in kinds
-    assert dr.scratch_cluster(profile("prod-do"), PLATFORM) is None
+    assert objects.scratch_cluster(profile("prod-do"), PLATFORM) is None
 
 
 def test_restore_test_steps_make_the_job_own_its_scratch_cluster() -> None:
-    steps = {step["name"]: step for step in dr.restore_test_steps("postgres-restore-test", 600)}
+    steps = {step["name"]: step for step in objects.restore_test_steps("postgres-restore-test", 600)}
     assert list(steps) == ["reset", "create", "own", "wait"]
     patch = json.loads(steps["own"]["args"][-1].removeprefix("--patch="))
     assert patch == {
@@ -167,7 +167,7 @@ def test_dr_jobs_never_retry_work_that_a_retry_would_double() -> None:
         profile("prod-gcp"),
         dr=dataclasses.replace(profile("prod-gcp").dr, reembed=dataclasses.replace(profile("prod-gcp").dr.reembed, force=True)),
     )
-    context = dr.template_context(forced, PLATFORM)
+    context = objects.template_context(forced, PLATFORM)
     assert context["reembed"]["backoff_limit"] == 0
     assert context["reembed"]["command"] == ["backfill-embeddings", "-batch", "50", "-force"]
 
@@ -183,13 +183,13 @@ def test_dr_jobs_run_the_configured_tools_image_and_command() -> None:
 
 def test_without_a_tools_image_no_job_needs_one() -> None:
     base = profile("prod-aws")
-    context = dr.template_context(dataclasses.replace(base, images=dataclasses.replace(base.images, tools=None)), PLATFORM)
+    context = objects.template_context(dataclasses.replace(base, images=dataclasses.replace(base.images, tools=None)), PLATFORM)
     assert context["tools_image"] is None
 
 
 def test_restore_cluster_leaves_the_live_document_alone() -> None:
     before = copy.deepcopy(live("staging-aws"))
-    dr.restore_cluster(live("staging-aws"), profile("staging-aws"), PLATFORM, "2026-11-25T08:30:00Z")
+    objects.restore_cluster(live("staging-aws"), profile("staging-aws"), PLATFORM, "2026-11-25T08:30:00Z")
     assert live("staging-aws") == before
 
 
@@ -199,7 +199,7 @@ def test_a_restored_cluster_takes_a_base_backup_into_its_new_archive_folder(name
     restored cluster archives to."""
     [folder] = [f for f in built(name).built() if f.startswith(f"dr/{name}/") and f.endswith("-backup")]
     [backup] = built(name).built()[folder]
-    restored = dr.restore_cluster(live(name), profile(name), PLATFORM)
+    restored = objects.restore_cluster(live(name), profile(name), PLATFORM)
     archiver = next(plugin for plugin in restored["spec"]["plugins"] if plugin.get("isWALArchiver"))
     assert backup["kind"] == "Backup"
     assert backup["metadata"]["name"] == f"{archiver['parameters']['serverName']}-base"
@@ -211,7 +211,7 @@ def test_a_restored_cluster_takes_a_base_backup_into_its_new_archive_folder(name
 def test_the_restore_test_leaves_no_volume_behind(name: str) -> None:
     """Item 11: the scratch cluster's volumes are on a class that deletes them with their claims
     (clipper-ssd retains), and that class is applied in the controllers stage."""
-    scratch = dr.scratch_cluster(profile(name), PLATFORM)
+    scratch = objects.scratch_cluster(profile(name), PLATFORM)
     assert scratch is not None
     classes = {d["metadata"]["name"]: d for d in built(name).built()[f"infrastructure/{name}/controllers"] if d["kind"] == "StorageClass"}
     for storage in ("storage", "walStorage"):

@@ -8,9 +8,10 @@ from functools import cache
 
 import pytest
 
-from clipper_manifests import dr_budget, dr_managed
 from clipper_manifests.build import Builder
-from clipper_manifests.dr_target import lag_warning, now, parse_target, rfc3339
+from clipper_manifests.dr import budget
+from clipper_manifests.dr import managed as dr_managed
+from clipper_manifests.dr.target import lag_warning, now, parse_target, rfc3339
 from clipper_manifests.errors import UsageError
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ManagedPostgres
@@ -43,7 +44,7 @@ def with_endpoint(base: Profile, endpoint: str) -> Profile:
 
 @pytest.mark.parametrize("name", PROFILES)
 def test_shipped_profiles_fit_their_rto(name: str) -> None:
-    plan = dr_budget.budget(profile(name))
+    plan = budget.budget(profile(name))
     assert plan.warnings() == []
     assert plan.total <= profile(name).postgres.backup.rto_minutes
     assert plan.total == sum(step.minutes for step in plan.steps if step.in_rto)
@@ -57,7 +58,7 @@ def test_shipped_profiles_fit_their_rto(name: str) -> None:
 
 
 def test_managed_restores_include_the_endpoint_switch_and_wal_replay() -> None:
-    plan = dr_budget.budget(profile("prod-aws"))
+    plan = budget.budget(profile("prod-aws"))
     assert [step.key for step in plan.steps] == [
         "detect",
         *("prepare", "restore", "switch", "verify", "resume"),
@@ -71,7 +72,7 @@ def test_budgets_are_not_deadlines() -> None:
     """A Job's deadline above its budget: a slow step runs late instead of being killed, and the
     budget (not the deadline) is what the RTO counts."""
     dr = profile("prod-aws").dr
-    plan = dr_budget.budget(profile("prod-aws"))
+    plan = budget.budget(profile("prod-aws"))
     assert plan.minutes("verify") == dr.verify.budget_minutes < dr.verify.timeout_minutes
     assert plan.minutes("reindex") == dr.reindex.budget_minutes < dr.reindex.timeout_minutes
 
@@ -86,17 +87,17 @@ def test_deadlines_leave_a_margin_over_the_budget(name: str) -> None:
 
 
 def test_in_cluster_restore_estimate_follows_the_database_size_and_takes_a_base_backup() -> None:
-    plan = dr_budget.budget(profile("staging-aws"))
+    plan = budget.budget(profile("staging-aws"))
     assert plan.minutes("restore") == 10  # 5 min + 5 GiB at 2 GiB/min + 2 GiB of WAL at 1 GiB/min
     assert plan.minutes("backup") == 7  # 2 min + 5 GiB at 1 GiB/min
     keys = [step.key for step in plan.steps]
     assert keys.index("verify") < keys.index("backup") < keys.index("resume")
-    bigger = dr_budget.budget(with_dr(profile("staging-aws"), database_size="100Gi"))
+    bigger = budget.budget(with_dr(profile("staging-aws"), database_size="100Gi"))
     assert bigger.minutes("restore") == 57
 
 
 def test_a_database_too_big_for_the_rto_is_flagged() -> None:
-    plan = dr_budget.budget(with_dr(profile("prod-aws"), database_size="2Ti"))
+    plan = budget.budget(with_dr(profile("prod-aws"), database_size="2Ti"))
     warnings = plan.warnings()
     assert len(warnings) == 2
     assert warnings[0].startswith("restoring 2048 GiB takes about 225 min")
@@ -106,11 +107,11 @@ def test_a_database_too_big_for_the_rto_is_flagged() -> None:
 
 def test_a_measured_restore_replaces_the_assumption() -> None:
     measured = with_dr(profile("staging-aws"), restore_throughput=RestoreThroughput(size="10Gi", minutes=12))
-    minutes, source = dr_budget.restore_minutes(measured)
+    minutes, source = budget.restore_minutes(measured)
     assert minutes == 12, "5 GiB declared: never faster than the measured 10 GiB run"
     assert source == "measured: 10Gi in 12 min"
     larger = with_dr(measured, database_size="40Gi")
-    assert dr_budget.restore_minutes(larger)[0] == 48
+    assert budget.restore_minutes(larger)[0] == 48
 
 
 # --- restore target --------------------------------------------------------------------------------

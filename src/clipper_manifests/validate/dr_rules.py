@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from clipper_manifests import dr_managed
-from clipper_manifests.dr_budget import budget
+from clipper_manifests.dr import managed
+from clipper_manifests.dr.budget import budget
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules import cron_syntax
@@ -40,8 +40,8 @@ def _rto_plausible(profile: Profile) -> Iterator[Finding]:
     "set dr.managedDatabase.instance (and, for Cloud SQL, dr.managedDatabase.project)",
 )
 def _managed_instance(profile: Profile) -> Iterator[Finding]:
-    if profile.postgres.mode == "managed" and dr_managed.instance(profile) is None:
-        message = f"the endpoint {dr_managed.endpoint(profile)!r} does not name the {profile.provider} database the runbook restores"
+    if profile.postgres.mode == "managed" and managed.instance(profile) is None:
+        message = f"the endpoint {managed.endpoint(profile)!r} does not name the {profile.provider} database the runbook restores"
         yield ("postgres", "managed", "endpoint"), message, production_error(profile)
 
 

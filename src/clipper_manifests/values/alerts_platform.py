@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.dr import restore_test_name
+from clipper_manifests.dr.objects import restore_test_name
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values import backup_check
 from clipper_manifests.values.alerts_application import Alert, RuleGroup, Severity, api_group, ingress_group, public_group, workloads_group
@@ -71,7 +71,7 @@ max by (namespace, pod) (cnpg_pg_settings_setting{{{pg}, name="max_connections"}
 
 
 def restore_test_alerts(profile: Profile, cronjob: str) -> tuple[Alert, ...]:
-    """The monthly restore test (dr.py): its CronJob's last run did not succeed, or no run has
+    """The monthly restore test (dr/values.py): its CronJob's last run did not succeed, or no run has
     succeeded for longer than a month (a suspended or broken schedule)."""
     selector = f'namespace="{profile.namespace}", cronjob="{cronjob}"'
     succeeded = f"kube_cronjob_status_last_successful_time{{{selector}}}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests import dr_managed
+from clipper_manifests.dr import managed
 from clipper_manifests.profile.model import Profile
 
 # Where the CLI's answers go (an emptyDir both containers mount).
@@ -30,13 +30,13 @@ WORK_DIR = "/work"
 
 def enabled(profile: Profile) -> bool:
     """Managed PostgreSQL whose provider name is known (dr-managed-instance reports the rest)."""
-    return profile.postgres.mode == "managed" and dr_managed.instance(profile) is not None
+    return profile.postgres.mode == "managed" and managed.instance(profile) is not None
 
 
 def kind(profile: Profile) -> str:
     """Which provider API the fetch script asks."""
     if profile.provider == "aws":
-        return "aurora" if dr_managed.is_aurora(profile) else "rds"
+        return "aurora" if managed.is_aurora(profile) else "rds"
     return {"gcp": "cloudsql", "digitalocean": "digitalocean"}[profile.provider]
 
 
@@ -58,7 +58,7 @@ def fetch_env(profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]
     """The fetch container's environment: what to ask, and where the CLI may write."""
     env: list[dict[str, Any]] = [
         {"name": "DATABASE_KIND", "value": kind(profile)},
-        {"name": "INSTANCE", "value": dr_managed.instance(profile) or ""},
+        {"name": "INSTANCE", "value": managed.instance(profile) or ""},
         {"name": "WORK_DIR", "value": WORK_DIR},
         # The root filesystem is read-only: the CLIs' caches and configuration go to /tmp.
         {"name": "HOME", "value": "/tmp"},
@@ -80,7 +80,7 @@ def check_env(profile: Profile) -> list[dict[str, Any]]:
     backup = profile.postgres.backup
     values = {
         "DATABASE_KIND": kind(profile),
-        "INSTANCE": dr_managed.instance(profile) or "",
+        "INSTANCE": managed.instance(profile) or "",
         "WORK_DIR": WORK_DIR,
         "RETENTION_DAYS": str(backup.retention_days),
         "PITR": "true" if backup.pitr else "false",

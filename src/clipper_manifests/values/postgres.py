@@ -130,7 +130,7 @@ def object_store_configuration(profile: Profile, platform: dict[str, Any]) -> di
 
 def archive_server_name(profile: Profile, platform: dict[str, Any]) -> str:
     """Barman's server name: the folder under destinationPath the cluster archives to. The
-    Cluster's name unless the profile names another (after a restore, see dr.py)."""
+    Cluster's name unless the profile names another (after a restore, see dr/objects.py)."""
     in_cluster = profile.postgres.in_cluster
     store = in_cluster.object_store if in_cluster else None
     return (store.server_name if store else None) or str(platform["dataServices"]["postgres"]["name"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clipper_manifests import dr
 from clipper_manifests.build import ProfileBuild
-from clipper_manifests.dr_plan import runbook
-from clipper_manifests.dr_runbook import PlanInput
-from clipper_manifests.dr_target import now, parse_target
+from clipper_manifests.dr import objects
+from clipper_manifests.dr.runbook import runbook
+from clipper_manifests.dr.runbook_text import PlanInput
+from clipper_manifests.dr.target import now, parse_target
 from clipper_manifests.errors import UsageError
 from clipper_manifests.project import Project
 from clipper_manifests.values import flux_stages
@@ -42,7 +42,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
     current = now()
     target = parse_target(point_in_time, profile, current) if point_in_time else None
     built = item.built()
-    folders = {step: dr.step_folder(profile, step) for step in dr.FOLDER_STEPS if dr.step_folder(profile, step) in built}
+    folders = {step: objects.step_folder(profile, step) for step in objects.FOLDER_STEPS if objects.step_folder(profile, step) in built}
     shown = {step: project.display(project.out / folder) for step, folder in folders.items()}
     stages = flux_stages.stages(profile, sorted(built))
     return PlanInput(
@@ -52,7 +52,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
         out=project.display(project.out),
         folders=shown,
         flux_stage=stages[-1].name,
-        live_cluster=dr.live_cluster(item.resolved, platform),
+        live_cluster=objects.live_cluster(item.resolved, platform),
         now=current,
         target=target,
         attempt=attempt,

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from clipper_manifests.dr import next_name
-from clipper_manifests.dr_target import rfc3339
+from clipper_manifests.dr.objects import next_name
+from clipper_manifests.dr.target import rfc3339
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values.postgres import is_ip_address
 

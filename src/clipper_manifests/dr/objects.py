@@ -2,7 +2,7 @@
 
 The recovery's steps that apply objects each have their own Kustomize folder, applied one after
 the other by hand (`clipper-manifests dr-plan` prints the commands), numbered like the runbook's
-steps (dr_budget): restore (in-cluster PostgreSQL: a CloudNativePG Cluster bootstrapped from the
+steps (dr/budget.py): restore (in-cluster PostgreSQL: a CloudNativePG Cluster bootstrapped from the
 object store), verify (before traffic), backup (in-cluster: the restored cluster's first base
 backup, before traffic), then, with traffic back, reindex, reembed and verify-search.
 
@@ -20,7 +20,7 @@ import json
 import re
 from typing import Any
 
-from clipper_manifests import dr_budget
+from clipper_manifests.dr import budget
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values import postgres
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
@@ -40,7 +40,7 @@ RESTORE_TEST_TTL_SECONDS = 6 * 3600  # the scratch cluster is deleted with its J
 def step_folder(profile: Profile, step: str) -> str:
     """out/dr/<profile>/<n>-<step>, n being the step's number in the runbook (a step this
     profile does not run gets a folder name all the same; its template renders nothing)."""
-    steps = dr_budget.budget(profile)
+    steps = budget.budget(profile)
     number = steps.number(step) if any(item.key == step for item in steps.steps) else 0
     return f"dr/{profile.name}/{number}-{step}"
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from clipper_manifests import dr, dr_managed
-from clipper_manifests.dr_budget import Budget, budget
-from clipper_manifests.dr_target import rfc3339
+from clipper_manifests.dr import managed, objects
+from clipper_manifests.dr.budget import Budget, budget
+from clipper_manifests.dr.target import rfc3339
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values import postgres
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
@@ -68,9 +68,9 @@ class RunbookBase:
             self._restore_managed()
 
     def _restore_in_cluster(self) -> None:
-        name, live, plan = dr.cluster_name(self.platform), self.plan.live_cluster, self.plan
+        name, live, plan = objects.cluster_name(self.platform), self.plan.live_cluster, self.plan
         assert live is not None, "in-cluster profiles render a Cluster"
-        cluster = dr.restore_cluster(live, self.profile, self.platform, rfc3339(plan.target) if plan.target else None, plan.attempt)
+        cluster = objects.restore_cluster(live, self.profile, self.platform, rfc3339(plan.target) if plan.target else None, plan.attempt)
         origin = cluster["spec"]["externalClusters"][0]["plugin"]["parameters"]["serverName"]
         self.new_server = next(p for p in cluster["spec"]["plugins"] if p.get("isWALArchiver"))["parameters"]["serverName"]
         self.step(
@@ -104,11 +104,11 @@ class RunbookBase:
 
     def _restore_managed(self) -> None:
         profile, plan = self.profile, self.plan
-        provider = dr_managed.restore(profile, plan.target, plan.attempt)
+        provider = managed.restore(profile, plan.target, plan.attempt)
         self.step("restore")
         if provider is None:
             self.say(
-                f"> **error:** the provider's name of this database is unknown (the endpoint `{dr_managed.endpoint(profile)}` "
+                f"> **error:** the provider's name of this database is unknown (the endpoint `{managed.endpoint(profile)}` "
                 "does not tell it): set dr.managedDatabase.instance in the profile and run dr-plan again.",
                 "",
             )

@@ -12,9 +12,9 @@ and the Jobs need no access to the Kubernetes API to watch each other.
 
 from __future__ import annotations
 
-from clipper_manifests import dr, dr_managed
-from clipper_manifests.dr_runbook import PlanInput, RunbookBase
-from clipper_manifests.dr_target import lag_warning, rfc3339
+from clipper_manifests.dr import managed, objects
+from clipper_manifests.dr.runbook_text import PlanInput, RunbookBase
+from clipper_manifests.dr.target import lag_warning, rfc3339
 from clipper_manifests.values import postgres
 from clipper_manifests.values.application import migration_job_name
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
@@ -49,9 +49,9 @@ class Runbook(RunbookBase):
         profile, backup = self.profile, self.profile.postgres.backup
         target = f"point in time {rfc3339(self.plan.target)}" if self.plan.target else "the latest restorable point"
         if profile.postgres.mode == "in-cluster":
-            database = f"in-cluster CloudNativePG Cluster `{dr.cluster_name(self.platform)}`"
+            database = f"in-cluster CloudNativePG Cluster `{objects.cluster_name(self.platform)}`"
         else:
-            database = f"managed ({profile.provider}) at `{dr_managed.endpoint(profile)}`"
+            database = f"managed ({profile.provider}) at `{managed.endpoint(profile)}`"
         self.say(
             f"# Disaster recovery runbook: {profile.name}",
             "",
@@ -92,13 +92,13 @@ class Runbook(RunbookBase):
             "incident lead and write the decision and the restore point into the incident channel.",
         )
         if self.profile.postgres.mode == "in-cluster":
-            name = dr.cluster_name(self.platform)
+            name = objects.cluster_name(self.platform)
             self.shell(
                 self.k(f"get clusters.postgresql.cnpg.io/{name} pods -l cnpg.io/cluster={name}"),
                 self.k(f"logs -l cnpg.io/cluster={name},cnpg.io/instanceRole=primary -c postgres --tail=50"),
             )
         else:
-            self.shell(*dr_managed.status_commands(self.profile))
+            self.shell(*managed.status_commands(self.profile))
 
     def _silence(self, verb: str) -> str:
         """amtool inside the Alertmanager pod (the image carries it): no port-forward needed."""
@@ -129,7 +129,7 @@ class Runbook(RunbookBase):
         )
         if self.profile.postgres.mode != "in-cluster":
             return
-        name = dr.cluster_name(self.platform)
+        name = objects.cluster_name(self.platform)
         self.say(
             "The broken cluster (if it is still there) must go before its replacement of the same name. If its primary still "
             "answers, push its last WAL to the archive first; deleting the Cluster deletes its volumes, and what the archive "
@@ -175,7 +175,7 @@ class Runbook(RunbookBase):
         )
 
     def _job(self, key: str, note: str) -> None:
-        job, folder = dr.JOBS[key], self.plan.folders[key]
+        job, folder = objects.JOBS[key], self.plan.folders[key]
         self.step(key, note)
         self.shell(
             self.k(f"delete job/{job} --ignore-not-found   # a finished Job of an earlier run would not run again"),
@@ -200,7 +200,7 @@ class Runbook(RunbookBase):
         tables = self.platform["dr"]["keyTables"]
         if expected:
             literals = " ".join(f"--from-literal={table}={count}" for table, count in sorted(expected.items()))
-            self.shell(self.k(f"create configmap {dr.EXPECTED_COUNTS} {literals} --dry-run=client -o yaml") + " | kubectl apply -f -")
+            self.shell(self.k(f"create configmap {objects.EXPECTED_COUNTS} {literals} --dry-run=client -o yaml") + " | kubectl apply -f -")
         else:
             self.say(
                 f"No expected row counts were given (`--expect TABLE=ROWS` for {', '.join(tables)}): the check only "
@@ -220,7 +220,7 @@ class Runbook(RunbookBase):
         self._verify_commands(key)
 
     def _verify_commands(self, key: str) -> None:
-        job = dr.JOBS[key]
+        job = objects.JOBS[key]
         self.shell(
             self.k(f"delete job/{job} --ignore-not-found"),
             f"kubectl apply -k {self.plan.folders[key]}",
@@ -234,7 +234,7 @@ class Runbook(RunbookBase):
             return
         live, plan = self.plan.live_cluster, self.plan
         assert live is not None, "in-cluster profiles render a Cluster"
-        backup = dr.base_backup(live, self.profile, self.platform, plan.attempt)
+        backup = objects.base_backup(live, self.profile, self.platform, plan.attempt)
         name = backup["metadata"]["name"]
         self.step(
             "backup",
@@ -264,13 +264,13 @@ class Runbook(RunbookBase):
                 "",
             )
             commit = f"{profile.name}: PostgreSQL restored, archiving to {self.new_server}"
-            name = dr.cluster_name(self.platform)
+            name = objects.cluster_name(self.platform)
             drop = '[{"op":"remove","path":"/spec/bootstrap/recovery"},{"op":"remove","path":"/spec/externalClusters"}]'
             patch = self.k(f"patch clusters.postgresql.cnpg.io/{name} --type=json")
             extra = [f"{patch} -p '{drop}'   # bootstrap done: Flux's initdb must not meet it"]
         else:
-            instance = dr_managed.instance(profile)
-            new = dr.next_name(instance, self.plan.attempt) if instance else "<the restored instance>"
+            instance = managed.instance(profile)
+            new = objects.next_name(instance, self.plan.attempt) if instance else "<the restored instance>"
             self.say(
                 f"In {self.plan.profile_file}: `postgres.managed.endpoint: <$NEW_ENDPOINT>`, `readEndpoints: []` until "
                 f"replicas of the new primary exist, and `dr.managedDatabase.instance: {new}`.",
@@ -296,7 +296,7 @@ class Runbook(RunbookBase):
         )
         items = [f"Remove the Jobs (they also expire after a day): `for folder in {folders}; do kubectl delete -k $folder; done`"]
         if self.plan.expected:
-            items.append(f"`{self.k(f'delete configmap {dr.EXPECTED_COUNTS}')}`")
+            items.append(f"`{self.k(f'delete configmap {objects.EXPECTED_COUNTS}')}`")
         if self.profile.postgres.mode == "in-cluster":
             items.append(
                 "The broken cluster's volumes (clipper-ssd keeps them: Retain) are Released PersistentVolumes now: "
@@ -316,7 +316,7 @@ class Runbook(RunbookBase):
     def _restore_test(self) -> None:
         self.say("## Restore test", "")
         if self.profile.postgres.mode == "in-cluster":
-            name, schedule = dr.restore_test_name(self.platform), self.profile.dr.restore_test.schedule
+            name, schedule = objects.restore_test_name(self.platform), self.profile.dr.restore_test.schedule
             identity = (
                 f" The backup role's trust policy (or Workload Identity binding) must also admit the service account `{name}`."
                 if postgres.backup_identity_annotations(self.profile)
@@ -349,9 +349,9 @@ class Runbook(RunbookBase):
             "that access runs this drill, into a scratch copy beside production (production is not touched):",
             "",
         )
-        source = dr_managed.instance(profile)
+        source = managed.instance(profile)
         drill = f"{source}-drill" if source else None
-        provider = dr_managed.restore(profile, None, into=drill)
+        provider = managed.restore(profile, None, into=drill)
         if provider is None or drill is None:
             self.say("> **error:** the provider's name of this database is unknown: set dr.managedDatabase.instance.", "")
             return
@@ -367,7 +367,7 @@ class Runbook(RunbookBase):
             "",
         )
         if verify:
-            job = dr.JOBS["verify"]
+            job = objects.JOBS["verify"]
             self.shell(
                 self.k(f"delete job/{job} --ignore-not-found"),
                 f'kubectl kustomize {verify} | kubectl set env --local -f - PGHOST="$NEW_ENDPOINT" -o yaml | kubectl apply -f -',
@@ -380,7 +380,7 @@ class Runbook(RunbookBase):
             f"{self.plan.profile_file} (the next plan's restore budget uses it), then delete the copy:",
             "",
         )
-        self.shell(*dr_managed.delete_commands(profile, drill))
+        self.shell(*managed.delete_commands(profile, drill))
         if profile.provider == "aws":
             self.say("AWS Backup restore testing can schedule the restore part of this drill for RDS and Aurora.", "")
 

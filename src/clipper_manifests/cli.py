@@ -521,7 +521,7 @@ def dr_plan(
     (CLIPPER_NOW=<ISO 8601> sets "now")."""
 
     def action() -> None:
-        from clipper_manifests.dr.plan_input import plan_text
+        from clipper_manifests.dr.runbook import plan_text
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, [profile], False)

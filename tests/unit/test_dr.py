@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from clipper_manifests.build import Builder, ProfileBuild
-from clipper_manifests.dr import objects
+from clipper_manifests.dr import objects, values
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project
@@ -141,7 +141,7 @@ def test_managed_profiles_have_no_restore_test() -> None:
 
 
 def test_restore_test_steps_make_the_job_own_its_scratch_cluster() -> None:
-    steps = {step["name"]: step for step in objects.restore_test_steps("postgres-restore-test", 600)}
+    steps = {step["name"]: step for step in values.restore_test_steps("postgres-restore-test", 600)}
     assert list(steps) == ["reset", "create", "own", "wait"]
     patch = json.loads(steps["own"]["args"][-1].removeprefix("--patch="))
     assert patch == {
@@ -167,7 +167,7 @@ def test_dr_jobs_never_retry_work_that_a_retry_would_double() -> None:
         profile("prod-gcp"),
         dr=dataclasses.replace(profile("prod-gcp").dr, reembed=dataclasses.replace(profile("prod-gcp").dr.reembed, force=True)),
     )
-    context = objects.template_context(forced, PLATFORM)
+    context = values.template_context(forced, PLATFORM)
     assert context["reembed"]["backoff_limit"] == 0
     assert context["reembed"]["command"] == ["backfill-embeddings", "-batch", "50", "-force"]
 
@@ -183,7 +183,7 @@ def test_dr_jobs_run_the_configured_tools_image_and_command() -> None:
 
 def test_without_a_tools_image_no_job_needs_one() -> None:
     base = profile("prod-aws")
-    context = objects.template_context(dataclasses.replace(base, images=dataclasses.replace(base.images, tools=None)), PLATFORM)
+    context = values.template_context(dataclasses.replace(base, images=dataclasses.replace(base.images, tools=None)), PLATFORM)
     assert context["tools_image"] is None
 
 

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from clipper_manifests.build import ProfileBuild
 from clipper_manifests.dr import objects
-from clipper_manifests.dr.runbook import runbook
-from clipper_manifests.dr.runbook_text import PlanInput
 from clipper_manifests.dr.target import now, parse_target
 from clipper_manifests.errors import UsageError
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import Project
 from clipper_manifests.values import flux_stages
 from clipper_manifests.values.platform import load_platform
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    profile: Profile
+    platform: dict[str, Any]
+    profile_file: str  # profiles/<name>.yaml, as the operator's shell sees it
+    out: str  # the output folder, as the operator's shell sees it
+    folders: dict[str, str]  # step → its out/dr/ folder (only the rendered ones)
+    flux_stage: str  # the Flux Kustomization that applies the overlay
+    live_cluster: dict[str, Any] | None  # in-cluster PostgreSQL: the overlay's Cluster
+    now: datetime
+    target: datetime | None = None
+    attempt: int = 1
+    expected: dict[str, int] = field(default_factory=dict)
+
 
 EXPECTATION = re.compile(r"^(?P<table>[a-z_][a-z0-9_]*)=(?P<rows>[0-9]+)$")
 
@@ -58,7 +75,3 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
         attempt=attempt,
         expected=parse_expected(expect, platform),
     )
-
-
-def plan_text(project: Project, item: ProfileBuild, point_in_time: str | None, expect: list[str], attempt: int) -> str:
-    return runbook(plan_input(project, item, point_in_time, expect, attempt))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.dr import objects
+from clipper_manifests.dr import values as dr_values
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values import backup_check, data_tier, external_secrets, flux_stages, ingress, monitoring, network
 from clipper_manifests.values.application import api_environment, ingress_paths, migration_env, migration_job_name, resources_spec
@@ -30,7 +30,7 @@ def overlay_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any
         "external_secrets": external_secrets.template_context(profile, platform),
         "network": network.template_context(profile, platform),
         "monitoring": monitoring.template_context(profile, platform),
-        "dr": objects.template_context(profile, platform),
+        "dr": dr_values.template_context(profile, platform),
         "backup_check": backup_check.template_context(profile, platform),
         "ingress": ingress.template_context(profile, platform),
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from clipper_manifests.kustomize import is_builtin
+from clipper_manifests.render.kustomize import is_builtin
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_CATALOG = REPO_ROOT / "src" / "clipper_manifests" / "schemas" / "crds"

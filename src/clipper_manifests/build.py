@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import helm_chart, kustomize, layout, parallel
+from clipper_manifests import helm_chart, parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
-from clipper_manifests.layout import ImageOverride, Layer
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
@@ -30,7 +29,9 @@ from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.profile_check import profile_rule_problems
 from clipper_manifests.project import Project
-from clipper_manifests.render import Rendered, refresh_templates, render_template, template_names
+from clipper_manifests.render import kustomize, layout
+from clipper_manifests.render.engine import Rendered, refresh_templates, render_template, template_names
+from clipper_manifests.render.layout import ImageOverride, Layer
 from clipper_manifests.scanner import Finding
 from clipper_manifests.sources import find_source
 from clipper_manifests.validate.crds import check_custom_resource
@@ -173,7 +174,7 @@ def header(source: str, template: str | None) -> str:
 
 def layer_files(layer: Layer, source: str) -> dict[str, str]:
     files = {}
-    if layer.kind != "entry":  # Flux generates the entry folder's kustomization itself (see layout.py)
+    if layer.kind != "entry":  # Flux generates the entry folder's kustomization itself (see render/layout.py)
         files[f"{layer.directory}/kustomization.yaml"] = header(source, None) + dump_document(layer.kustomization())
     for folder, items in (("", layer.resources), ("patches/", layer.patches)):
         for item in items:

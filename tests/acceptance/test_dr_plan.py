@@ -161,7 +161,7 @@ def test_an_invalid_profile_gets_no_runbook(project: Path, cli: Cli) -> None:
 def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
     import subprocess
 
-    from clipper_manifests.kustomize import is_builtin
+    from clipper_manifests.render.kustomize import is_builtin
     from clipper_manifests.validate.kubernetes import check_builtin
 
     folders = sorted((REPO / "out" / "dr" / profile).iterdir())

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from clipper_manifests.build import Builder
-from clipper_manifests.kustomize import is_builtin
 from clipper_manifests.project import find_project
+from clipper_manifests.render.kustomize import is_builtin
 from clipper_manifests.validate.kubernetes import check_builtin
 from tests.conftest import REPO
 

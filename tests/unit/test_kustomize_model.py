@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from clipper_manifests.kustomize import image_name, is_builtin, merge_patch
+from clipper_manifests.render.kustomize import image_name, is_builtin, merge_patch
 
 
 def test_strategic_merge_merges_containers_by_name_and_replaces_plain_lists() -> None:

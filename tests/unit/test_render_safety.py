@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clipper_manifests.errors import TemplateError
-from clipper_manifests.render import render_template, to_yaml
+from clipper_manifests.render.engine import render_template, to_yaml
 from clipper_manifests.yaml.read import load_documents
 
 TEMPLATE = """apiVersion: v1

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from clipper_manifests.template_cache import MAX_AGE_SECONDS, MAX_ENTRIES, TemplateCache, prune, template_cache
+from clipper_manifests.render._bytecode_cache import MAX_AGE_SECONDS, MAX_ENTRIES, TemplateCache, prune, template_cache
 
 
 def test_compiled_templates_are_cached_between_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clipper_manifests import render
 from clipper_manifests.errors import TemplateError
-from clipper_manifests.render import render_template
-from clipper_manifests.slot_tokens import PREFIX
+from clipper_manifests.render import engine
+from clipper_manifests.render._slot_tokens import PREFIX
+from clipper_manifests.render.engine import render_template
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
@@ -45,7 +45,7 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def with_values_in_text(templates: Path, name: str, context: dict[str, Any]) -> list[Any]:
     """What the documents were before slots: the real text, parsed."""
-    return load_documents(render._render(templates, name, context, None))
+    return load_documents(engine._render(templates, name, context, None))
 
 
 def outcome(read: Any) -> Any:

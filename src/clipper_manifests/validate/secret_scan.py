@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from clipper_manifests import layout
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
+from clipper_manifests.render import layout
 from clipper_manifests.scanner import Finding, has_findings, scan_text
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests import layout
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.render import layout
 
 KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1"
 STAGE_NAMES = {"infrastructure/{profile}/controllers": "infra-controllers", "infrastructure/{profile}/configs": "infra-configs"}

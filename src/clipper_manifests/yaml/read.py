@@ -205,7 +205,7 @@ def load_rendered(text: str) -> list[Any]:
 def parse_shared(text: str) -> list[Any]:
     """The documents of a rendered text, parsed once per process for each distinct document
     text (profiles render many identical ones): shared between callers, so never to be
-    changed; `load_rendered` and value_slots copy them."""
+    changed; `load_rendered` and render._slots copy them."""
     documents: list[Any] = []
     line = 0  # lines before the current piece
     for piece in _DOCUMENT_START.split(text):

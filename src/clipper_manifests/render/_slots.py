@@ -11,7 +11,7 @@ A token inside a longer string, or values that make two keys equal, would not re
 same: `fill` raises NotAWholeNode and the caller renders again with the values in the text,
 which also reports any YAML error exactly as before.
 
-The output YAML is written from the shape too (`written`, shape_yaml).
+The output YAML is written from the shape too (`written`, _shape_yaml.py).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import json
 import re
 from typing import Any
 
-from clipper_manifests.shape_yaml import remembered, write_filled
-from clipper_manifests.slot_tokens import PREFIX, TOKEN, token
+from clipper_manifests.render._shape_yaml import remembered, write_filled
+from clipper_manifests.render._slot_tokens import PREFIX, TOKEN, token
 from clipper_manifests.yaml.read import clone
 
 # What YAML 1.1 reads as a float among the numbers JSON writes: a decimal point, and an

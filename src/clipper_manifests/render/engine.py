@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.slot_tokens import PREFIX
-from clipper_manifests.template_cache import template_cache
-from clipper_manifests.value_slots import NotAWholeNode, Slots
+from clipper_manifests.render._bytecode_cache import template_cache
+from clipper_manifests.render._slot_tokens import PREFIX
+from clipper_manifests.render._slots import NotAWholeNode, Slots
 from clipper_manifests.yaml.read import YamlSyntaxError, load_rendered, parse_shared
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
@@ -57,7 +57,7 @@ def _json_to_yaml(value: Any) -> YamlScalar:
     return YamlScalar(_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text))
 
 
-_slots: Slots | None = None  # the render in progress writes slot tokens (value_slots)
+_slots: Slots | None = None  # the render in progress writes slot tokens (_slots.py)
 
 
 def _yaml_filter(value: Any) -> YamlScalar:
@@ -90,7 +90,7 @@ class Rendered:
 
     document: dict[str, Any]  # never changed after rendering: `written` is its text
     template: str  # path relative to templates/
-    written: str | None = field(default=None, compare=False, repr=False)  # its YAML, if value_slots wrote it
+    written: str | None = field(default=None, compare=False, repr=False)  # its YAML, if _slots.py wrote it
 
     def yaml(self) -> str:
         """The object as its output file writes it (below the header)."""
@@ -153,7 +153,7 @@ def template_names(templates: Path, folder: str) -> list[str]:
 def render_template(templates: Path, name: str, context: dict[str, Any]) -> list[Rendered]:
     slots = Slots()
     try:
-        # The template's shape (value_slots): parsed once for all the profiles that share it.
+        # The template's shape (_slots.py): parsed once for all the profiles that share it.
         shapes = parse_shared(_render(templates, name, context, slots))
         documents = [slots.fill(shape) for shape in shapes]
     except (YamlSyntaxError, NotAWholeNode):

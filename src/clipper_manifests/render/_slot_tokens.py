@@ -1,4 +1,4 @@
-"""The slot token the `yaml` filter writes for a value (value_slots): letters and digits, so
+"""The slot token the `yaml` filter writes for a value (render/_slots.py): letters and digits, so
 a plain scalar wherever it stands, with a fresh nonce per process, so that no template or
 profile text can contain one by accident."""
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests.errors import Location, TemplateError
-from clipper_manifests.layout import ImageOverride, Layer
-from clipper_manifests.render import Rendered
+from clipper_manifests.render.engine import Rendered
+from clipper_manifests.render.layout import ImageOverride, Layer
 from clipper_manifests.yaml.read import clone
 
 # Built-in list fields that strategic merge patches merge item by item (by this key)

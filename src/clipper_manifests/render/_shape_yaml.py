@@ -1,4 +1,4 @@
-"""The output YAML of a filled shape, from the shape's YAML (value_slots).
+"""The output YAML of a filled shape, from the shape's YAML (render/_slots.py).
 
 A shape's YAML is written once, with its slot tokens where the values go; each render then
 writes its values into those holes with the same code that writes whole documents
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from clipper_manifests.slot_tokens import TOKEN, in_keys
+from clipper_manifests.render._slot_tokens import TOKEN, in_keys
 from clipper_manifests.yaml.write import dump_hole, dump_ordered_exactly
 
 T = TypeVar("T")

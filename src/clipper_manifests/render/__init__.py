@@ -1,0 +1,1 @@
+"""Templates to objects: the Jinja engine (with its private value-slot fast path) and the Kustomize model."""

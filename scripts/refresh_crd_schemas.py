@@ -32,7 +32,7 @@ def emitted_schema_paths(out: Path) -> set[str]:
     paths = set()
     for path in out.rglob("*.yaml"):
         if path.relative_to(out).parts[0] == "charts":
-            continue  # Helm templates, not YAML; their objects are the overlays' (helm_chart.py)
+            continue  # Helm templates, not YAML; their objects are the overlays' (output/helm_chart.py)
         for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             if not isinstance(document, dict) or not isinstance(document.get("apiVersion"), str) or is_builtin(document):
                 continue

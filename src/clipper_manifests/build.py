@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import helm_chart, parallel
+from clipper_manifests import parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.identity import identities, identity_clashes
+from clipper_manifests.output import helm_chart
+from clipper_manifests.output.plan import OnDisk, compare_files
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
@@ -43,7 +45,6 @@ from clipper_manifests.validate.security import check_security
 from clipper_manifests.values import flux_stages
 from clipper_manifests.values.overlay import overlay_context, shared_context
 from clipper_manifests.values.platform import load_platform
-from clipper_manifests.write import OnDisk, compare_files
 from clipper_manifests.yaml.read import load_marked, location_of
 from clipper_manifests.yaml.write import dump_document
 

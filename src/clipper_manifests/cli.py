@@ -197,10 +197,10 @@ def render(
     """Render profiles into out/ (base, components, overlays, charts), after validating everything."""
 
     def action() -> None:
-        from clipper_manifests.change_summary import summary
         from clipper_manifests.config import parse_outputs
+        from clipper_manifests.output.diff import summary
+        from clipper_manifests.output.plan import apply_plan, plan_tree, raise_on_conflicts, unified_diff
         from clipper_manifests.profile.redaction import build_secret_values, redact
-        from clipper_manifests.write import apply_plan, plan_tree, raise_on_conflicts, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         if output_format is not None:
@@ -269,9 +269,9 @@ def diff(
     when anything would change (like `git diff --exit-code`), 0 when nothing would."""
 
     def action() -> None:
-        from clipper_manifests.change_summary import summary
+        from clipper_manifests.output.diff import summary
+        from clipper_manifests.output.plan import plan_tree, unified_diff
         from clipper_manifests.profile.redaction import build_secret_values, redact
-        from clipper_manifests.write import plan_tree, unified_diff
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, profiles, all_profiles)

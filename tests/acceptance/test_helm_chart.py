@@ -253,7 +253,7 @@ def test_literal_text_around_values_survives_helm(helm: Path, tmp_path: Path) ->
     """Template text of an object whose strings hold Go template syntax, quotes, backslashes,
     newlines and non-ASCII around the domain renders back to the same object."""
     from clipper_manifests.build import Builder
-    from clipper_manifests.helm_chart import template_text
+    from clipper_manifests.output.helm_chart import template_text
     from clipper_manifests.project import find_project
 
     profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile

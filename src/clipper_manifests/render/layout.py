@@ -37,7 +37,7 @@ def file_stem(document: dict[str, Any]) -> str:
 
 
 def chart_dir(profile: str) -> str:
-    """A profile's Helm chart (helm_chart.py)."""
+    """A profile's Helm chart (output/helm_chart.py)."""
     return f"charts/{profile}"
 
 

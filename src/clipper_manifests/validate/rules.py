@@ -25,7 +25,7 @@ class Rule:
 
 RULES: list[Rule] = []
 
-# The seed's production floors; the Helm chart's values schema enforces the same (chart_values.py).
+# The seed's production floors; the Helm chart's values schema enforces the same (output/chart_values.py).
 PRODUCTION_MIN_API_REPLICAS = 3
 PRODUCTION_MIN_FRONTEND_REPLICAS = 2
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from clipper_manifests import __version__
-from clipper_manifests.chart_values import IMAGE_ROLES, chart_values, values_schema
+from clipper_manifests.output.chart_values import IMAGE_ROLES, chart_values, values_schema
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.render import layout
 from clipper_manifests.values.application import migration_job_name

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clipper_manifests.errors import Location, OutputConflict, OutputError
-from clipper_manifests.transaction import change_files
+from clipper_manifests.output.transaction import change_files
 
 MANIFEST_NAME = ".clipper-manifests.json"
 GENERATOR = "clipper-manifests"

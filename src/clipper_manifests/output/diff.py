@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from clipper_manifests.write import Plan
+from clipper_manifests.output.plan import Plan
 
 
 def tree_of(name: str) -> str:

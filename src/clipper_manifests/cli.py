@@ -198,8 +198,9 @@ def render(
 
     def action() -> None:
         from clipper_manifests.config import parse_outputs
-        from clipper_manifests.output.diff import summary
-        from clipper_manifests.output.plan import apply_plan, plan_tree, raise_on_conflicts, unified_diff
+        from clipper_manifests.output.apply import apply_plan
+        from clipper_manifests.output.diff import summary, unified_diff
+        from clipper_manifests.output.plan import plan_tree, raise_on_conflicts
         from clipper_manifests.profile.redaction import build_secret_values, redact
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
@@ -269,8 +270,8 @@ def diff(
     when anything would change (like `git diff --exit-code`), 0 when nothing would."""
 
     def action() -> None:
-        from clipper_manifests.output.diff import summary
-        from clipper_manifests.output.plan import plan_tree, unified_diff
+        from clipper_manifests.output.diff import summary, unified_diff
+        from clipper_manifests.output.plan import plan_tree
         from clipper_manifests.profile.redaction import build_secret_values, redact
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.output.plan import MANIFEST_NAME
+from clipper_manifests.output.ownership import MANIFEST_NAME
 from tests.acceptance.test_invalid_profiles import tree_bytes
 from tests.conftest import RunCli
 

@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clipper_manifests.errors import OutputError
-from clipper_manifests.output.plan import GENERATOR, MANIFEST_NAME, apply_plan, ownership_text, plan_tree, read_ownership, sha256
+from clipper_manifests.output.apply import apply_plan
+from clipper_manifests.output.ownership import GENERATOR, MANIFEST_NAME, ownership_text, read_ownership, sha256
+from clipper_manifests.output.plan import plan_tree
 
 
 def _tree(root: Path) -> dict[str, bytes]:

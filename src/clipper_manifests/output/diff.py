@@ -3,8 +3,10 @@ files per tree (an overlay, a profile's infrastructure, base, ...), then the fil
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 
+from clipper_manifests.output.ownership import read_bytes
 from clipper_manifests.output.plan import Plan
 
 
@@ -38,3 +40,18 @@ def summary(plan: Plan, out_label: str) -> str:
         lines.append(f"  {tree}: {counted([item for item in listed if tree_of(item[1]) == tree])}")
     lines += [f"{kind} {name}" for kind, name in listed]
     return "\n".join(lines) + "\n"
+
+
+def unified_diff(plan: Plan) -> str:
+    chunks: list[str] = []
+    for name, text in plan.writes.items():
+        current = read_bytes(plan.out / name)
+        before = current.decode("utf-8", errors="replace").splitlines(keepends=True) if current is not None else []
+        old_label = f"a/{name}" if current is not None else "/dev/null"
+        chunks.extend(difflib.unified_diff(before, text.splitlines(keepends=True), old_label, f"b/{name}"))
+    for name in plan.deletes:
+        current = read_bytes(plan.out / name) or b""
+        chunks.extend(
+            difflib.unified_diff(current.decode("utf-8", errors="replace").splitlines(keepends=True), [], f"a/{name}", "/dev/null")
+        )
+    return "".join(chunk if chunk.endswith("\n") else chunk + "\n" for chunk in chunks)

@@ -173,17 +173,3 @@ def find_rule(rule_id: str, rules: list[RuleInfo]) -> RuleInfo | None:
 
 def default_severity(info: RuleInfo) -> Severity:
     return Severity(info.severity.split("/")[0])
-
-
-def rules_table(rules: list[RuleInfo], *, markdown: bool = False) -> str:
-    """The rules as a Markdown table, or as text blocks (id, severity, scope; summary; fix)."""
-    if markdown:
-        lines = ["| rule | severity | on | checks | fix |", "|---|---|---|---|---|"]
-        lines += [f"| `{r.id}` | {r.severity} | {r.scope} | {r.summary} | {r.fix} |".replace("\n", " ") for r in rules]
-        return "\n".join(lines) + "\n"
-    blocks = [f"{r.id}  [{r.severity}, {r.scope}]\n  {r.summary}\n  fix: {r.fix}" for r in rules]
-    footer = (
-        "acknowledge a finding in the profile, one at a time: policy.exceptions "
-        "[{rule, object: Kind/name (rules on objects) | key: profile.key (rules on the profile), reason}]"
-    )
-    return "\n\n".join(blocks) + f"\n\n{len(rules)} rule(s); {footer}\n"

@@ -318,8 +318,8 @@ def compare(
     """What differs between two rendered environments, object by object, and what parity.yaml does not explain."""
 
     def action() -> None:
-        from clipper_manifests import compare as comparing
-        from clipper_manifests.compare_report import json_report, text_report
+        from clipper_manifests.report import compare as comparing
+        from clipper_manifests.report.compare_text import json_report, text_report
 
         if output_format not in ("text", "json"):
             raise UsageError(f"--format {output_format!r} is not text or json")
@@ -439,7 +439,7 @@ def images_command(profile: ProfileArg, root: RootOpt = None) -> None:
     def action() -> None:
         import dataclasses
 
-        from clipper_manifests.images_table import chart_rows, format_table, image_rows
+        from clipper_manifests.report.images_table import chart_rows, format_table, image_rows
 
         project = find_project(root, None)
         item = _build(project, _select(project, [profile], False), notes=False, objects=True).profiles[profile]
@@ -544,7 +544,8 @@ def list_rules(
     def action() -> None:
         import difflib
 
-        from clipper_manifests.catalog import all_rules, rules_table
+        from clipper_manifests.catalog import all_rules
+        from clipper_manifests.report.rules_table import rules_table
 
         if report_format not in ("text", "markdown"):
             raise UsageError(f"unknown format {report_format!r}", hint="use text or markdown")
@@ -572,7 +573,7 @@ def docs(
     def action() -> None:
         from clipper_manifests.catalog import all_rules
         from clipper_manifests.profile.schema import profile_schema
-        from clipper_manifests.profile_docs import DOCS_FILE, render_docs
+        from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
 
         project = find_project(root, None)
         wanted = render_docs(project, profile_schema(), all_rules())

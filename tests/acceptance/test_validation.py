@@ -18,8 +18,8 @@ from clipper_manifests.build import Builder
 from clipper_manifests.catalog import all_rules
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.schema import profile_schema
-from clipper_manifests.profile_docs import DOCS_FILE, render_docs
 from clipper_manifests.project import find_project
+from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
 from clipper_manifests.validate.policy import POLICY_RULES
 from clipper_manifests.validate.rules import RULES
 from tests.conftest import REPO, RunCli

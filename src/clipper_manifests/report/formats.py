@@ -117,7 +117,7 @@ def github_report(problems: list[Problem], root: Path) -> str:
 
 
 def sarif_report(problems: list[Problem], root: Path) -> str:
-    from clipper_manifests.sarif import sarif_log  # rule metadata: only this format needs it
+    from clipper_manifests.report.sarif import sarif_log
 
     return json.dumps(sarif_log(problems, root), indent=2) + "\n"
 

@@ -6,7 +6,7 @@ import json
 from itertools import groupby
 from typing import Any
 
-from clipper_manifests.compare import Comparison, Difference
+from clipper_manifests.report.compare import Comparison, Difference
 
 _WIDTH = 70
 

@@ -2,7 +2,7 @@
 load + merge → schema → typed profile → rules → render → resolve → validate → files.
 
 Base and components do not depend on any profile, so they are rendered once per process
-and shared; every schema is compiled once per process (validate/compiled.py).
+and shared; every schema is compiled once per process (compiled_schema.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from clipper_manifests import parallel
 from clipper_manifests.catalog import rule_ids
 from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
-from clipper_manifests.identity import identities, identity_clashes
 from clipper_manifests.output.files import layer_files, profile_texts, shared_files
 from clipper_manifests.output.plan import OnDisk, compare_files
 from clipper_manifests.problems import Problem, json_path
@@ -34,14 +33,15 @@ from clipper_manifests.project import Project
 from clipper_manifests.render import kustomize, layout
 from clipper_manifests.render.engine import Rendered, refresh_templates, render_template, template_names
 from clipper_manifests.render.layout import ImageOverride, Layer
-from clipper_manifests.scanner import Finding
+from clipper_manifests.rules.exceptions import Suppressions
+from clipper_manifests.rules.identity import identities, identity_clashes
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
+from clipper_manifests.rules.policy.objects import Objects, check_policy
+from clipper_manifests.rules.secrets.scan import scan_build, scan_output
+from clipper_manifests.rules.secrets.scanner import Finding
+from clipper_manifests.rules.security.wiring import check_security
 from clipper_manifests.sources import find_source
-from clipper_manifests.validate.crds import check_custom_resource
-from clipper_manifests.validate.exceptions import Suppressions
-from clipper_manifests.validate.kubernetes import check_builtin
-from clipper_manifests.validate.policy import Objects, check_policy
-from clipper_manifests.validate.secret_scan import scan_build, scan_output
-from clipper_manifests.validate.security import check_security
 from clipper_manifests.values import flux_stages
 from clipper_manifests.values.overlay import overlay_context, shared_context
 from clipper_manifests.values.platform import load_platform

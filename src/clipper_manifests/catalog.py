@@ -143,9 +143,9 @@ def _profile_rule(item: Any, schema: dict[str, Any]) -> RuleInfo:
 def all_rules() -> list[RuleInfo]:
     """Profile rules, then policy rules, then the built-in checks, each group in id order."""
     from clipper_manifests.profile.schema import profile_schema
-    from clipper_manifests.validate.policy import POLICY_RULES
-    from clipper_manifests.validate.rules import RULES
-    from clipper_manifests.validate.security_rules import SECURITY_RULES
+    from clipper_manifests.rules.policy.objects import POLICY_RULES
+    from clipper_manifests.rules.profile.core import RULES
+    from clipper_manifests.rules.security_rules import SECURITY_RULES
 
     schema = profile_schema()
     profile = [_profile_rule(item, schema) for item in RULES] + [r for r in SECURITY_RULES if r.scope == "profile"]
@@ -158,9 +158,9 @@ def all_rules() -> list[RuleInfo]:
 @functools.cache  # asked once per profile
 def rule_ids() -> frozenset[str]:
     """The id of every rule `all_rules` lists, without reading their sources (cheap)."""
-    from clipper_manifests.validate.policy import POLICY_RULES
-    from clipper_manifests.validate.rules import RULES
-    from clipper_manifests.validate.security_rules import SECURITY_RULES
+    from clipper_manifests.rules.policy.objects import POLICY_RULES
+    from clipper_manifests.rules.profile.core import RULES
+    from clipper_manifests.rules.security_rules import SECURITY_RULES
 
     return frozenset(rule.id for group in (RULES, POLICY_RULES, SECURITY_RULES, CHECKS) for rule in group)
 

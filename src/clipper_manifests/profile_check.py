@@ -17,9 +17,9 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.project import Project
-from clipper_manifests.validate.exceptions import Suppressions
-from clipper_manifests.validate.rules import check_rules
-from clipper_manifests.validate.secret_rules import check_secret_rules
+from clipper_manifests.rules.exceptions import Suppressions
+from clipper_manifests.rules.profile.core import check_rules
+from clipper_manifests.rules.profile.secrets import check_secret_rules
 from clipper_manifests.yaml.read import location_of
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.validate.crds import schema_path, validator
+from clipper_manifests.rules.object_schemas.crds import schema_path, validator
 from tests.conftest import CRD_SCHEMAS, PACKAGE_CRD_SCHEMAS, REPO
 
 sys.path.insert(0, str(REPO / "scripts"))

@@ -11,8 +11,8 @@ import pytest
 
 from clipper_manifests.build import Builder
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.crds import check_custom_resource
-from clipper_manifests.validate.kubernetes import check_builtin
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
 
 PROFILES = find_project(REPO, None).profile_names()

@@ -12,7 +12,7 @@ import yaml
 from click.testing import Result
 from syrupy.assertion import SnapshotAssertion
 
-from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO, RunCli
 
 Cli = Callable[..., Result]
@@ -162,7 +162,7 @@ def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profi
     import subprocess
 
     from clipper_manifests.render.kustomize import is_builtin
-    from clipper_manifests.validate.kubernetes import check_builtin
+    from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 
     folders = sorted((REPO / "out" / "dr" / profile).iterdir())
     managed = ["5-verify", "7-reindex", "8-reembed", "9-verify-search"]

@@ -10,7 +10,7 @@ import pytest
 
 from clipper_manifests.build import Builder, ProfileBuild
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO
 
 PROFILES = find_project(REPO, None).profile_names()

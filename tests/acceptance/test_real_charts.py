@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests.validate.reachability import Evaluator, Flow, Party
+from clipper_manifests.rules.security.reachability_model import Evaluator, Flow, Party
 from tests import helm_charts
 from tests.conftest import REPO
 from tests.helm_charts import CHARTS, OUT, Charts, Release

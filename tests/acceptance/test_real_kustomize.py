@@ -13,7 +13,7 @@ import yaml
 from clipper_manifests.build import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.render.kustomize import is_builtin
-from clipper_manifests.validate.kubernetes import check_builtin
+from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
 
 PROFILES = find_project(REPO, None).profile_names()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from clipper_manifests.scanner import fingerprint
+from clipper_manifests.rules.secrets.scanner import fingerprint
 from tests.conftest import TODAY, RunCli
 
 Cli = Callable[..., Result]

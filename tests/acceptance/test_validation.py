@@ -20,8 +20,8 @@ from clipper_manifests.problems import Severity
 from clipper_manifests.profile.schema import profile_schema
 from clipper_manifests.project import find_project
 from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
-from clipper_manifests.validate.policy import POLICY_RULES
-from clipper_manifests.validate.rules import RULES
+from clipper_manifests.rules.policy.objects import POLICY_RULES
+from clipper_manifests.rules.profile.core import RULES
 from tests.conftest import REPO, RunCli
 
 PROFILES = find_project(REPO, None).profile_names()

@@ -9,7 +9,7 @@ import pytest
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_monitoring import Opsgenie
-from clipper_manifests.validate.rules import RULES
+from clipper_manifests.rules.profile.core import RULES
 from tests.conftest import REPO, RunCli
 from tests.unit.test_alert_rules import profile
 

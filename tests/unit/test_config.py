@@ -11,7 +11,7 @@ import pytest
 from clipper_manifests.config import CONFIG_FILE, kind_allowed, load_config
 from clipper_manifests.errors import UsageError
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import PACKAGE_CRD_SCHEMAS, RunCli
 
 WIDGET = {"apiVersion": "example.com/v1alpha1", "kind": "Widget", "metadata": {"name": "w"}, "spec": {}}

@@ -7,7 +7,7 @@ import pytest
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.validate.rules import RULES
+from clipper_manifests.rules.profile.core import RULES
 from tests.unit.test_data_tier import shipped
 
 DATA_RULES = [r.id for r in RULES if r.id.split("-")[0] in ("postgres", "redis", "opensearch")]

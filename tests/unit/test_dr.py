@@ -16,7 +16,7 @@ from clipper_manifests.dr import objects, values
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.crds import check_custom_resource
+from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 

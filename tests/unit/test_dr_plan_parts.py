@@ -228,7 +228,7 @@ def test_cloud_sql_and_digitalocean_restores() -> None:
 
 
 def findings(rule_id: str, checked: Profile) -> list[tuple[tuple[object, ...], str, str]]:
-    from clipper_manifests.validate.rules import RULES
+    from clipper_manifests.rules.profile.core import RULES
 
     [found] = [item for item in RULES if item.id == rule_id]
     return [(path, message, severity.value) for path, message, severity in found.check(checked)]

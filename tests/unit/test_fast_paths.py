@@ -9,8 +9,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from clipper_manifests.validate.compiled import compile_schema
-from clipper_manifests.validate.kubernetes import check_builtin, current_api_versions, served_in
+from clipper_manifests.compiled_schema import compile_schema
+from clipper_manifests.rules.object_schemas.kubernetes import check_builtin, current_api_versions, served_in
 from clipper_manifests.yaml import read, write
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 from clipper_manifests.yaml.write import dump_document

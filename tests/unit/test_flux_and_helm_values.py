@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.validate.helm_values import _values
+from clipper_manifests.rules.policy.helm_values import _values
 from clipper_manifests.values import flux_stages
 
 
@@ -54,7 +54,7 @@ def test_folder_of_strips_the_out_path() -> None:
 
 
 def test_a_release_without_crd_policy_is_reported() -> None:
-    from clipper_manifests.validate.helm_values import _crd_policy
+    from clipper_manifests.rules.policy.helm_values import _crd_policy
 
     release = _release({})
     assert [path for path, _ in _crd_policy(release)] == [("spec", "install"), ("spec", "upgrade")]

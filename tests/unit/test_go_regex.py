@@ -7,7 +7,7 @@ import re
 import jsonschema_rs
 import pytest
 
-from clipper_manifests.validate.go_regex import rewrite_patterns, scoped_flags
+from clipper_manifests.rules.object_schemas.go_regex import rewrite_patterns, scoped_flags
 
 # Patterns as operators' generated CRDs write them (prometheus-operator's rule groups and
 # Alertmanager time intervals), and what they must accept and refuse under RE2's rules:

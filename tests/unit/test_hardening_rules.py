@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from clipper_manifests.problems import Problem
-from clipper_manifests.validate.policy import Objects, check_policy
+from clipper_manifests.rules.policy.objects import Objects, check_policy
 
 Doc = dict[str, Any]
 RULES = {"run-as-high-uid", "service-account-token", "no-cpu-limits"}

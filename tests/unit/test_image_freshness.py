@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.validate.image_freshness import _postgres_image
-from clipper_manifests.validate.policy import Objects
+from clipper_manifests.rules.policy.image_freshness import _postgres_image
+from clipper_manifests.rules.policy.objects import Objects
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 

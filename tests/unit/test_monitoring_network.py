@@ -17,7 +17,7 @@ import pytest
 from clipper_manifests.build import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.reachability import PROBE_PORTS, Evaluator, Flow, Party
+from clipper_manifests.rules.security.reachability_model import PROBE_PORTS, Evaluator, Flow, Party
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
 

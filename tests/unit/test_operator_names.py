@@ -10,7 +10,7 @@ import yaml
 
 from clipper_manifests.build import Builder, ProfileBuild
 from clipper_manifests.project import find_project
-from clipper_manifests.validate.policy import Objects, check_policy
+from clipper_manifests.rules.policy.objects import Objects, check_policy
 from tests.conftest import REPO
 
 RULE = "operator-name-taken"

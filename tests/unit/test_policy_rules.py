@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.validate.policy import POLICY_RULES, Objects, check_policy
+from clipper_manifests.rules.policy.objects import POLICY_RULES, Objects, check_policy
 
 Doc = dict[str, Any]
 NS = "clipper"

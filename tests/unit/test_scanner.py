@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.scanner import fingerprint, looks_random, scan_text
+from clipper_manifests.rules.secrets.scanner import fingerprint, looks_random, scan_text
 from tests.conftest import REPO
 
 _random = random.Random(20261125)

@@ -15,7 +15,7 @@ from typing import Any
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_workloads import Image
 from clipper_manifests.profile.schema import profile_schema
-from clipper_manifests.validate.rules import PRODUCTION_MIN_API_REPLICAS, PRODUCTION_MIN_FRONTEND_REPLICAS
+from clipper_manifests.rules.profile.core import PRODUCTION_MIN_API_REPLICAS, PRODUCTION_MIN_FRONTEND_REPLICAS
 
 # Image roles the chart exposes, in the order values.yaml lists them; `tools` runs only the
 # disaster-recovery Jobs (out/dr/), which are not part of the application chart.

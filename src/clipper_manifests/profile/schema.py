@@ -10,9 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile.merge import MergedProfile
-from clipper_manifests.validate.compiled import CompiledSchema, compile_schema
 
 SCHEMA_FILE = "profile.schema.json"
 PARTIAL_SCHEMA_FILE = "profile-partial.schema.json"

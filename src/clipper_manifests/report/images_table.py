@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.validate.image_digests import workload_images
+from clipper_manifests.rules.policy.image_digests import workload_images
 
 Document = dict[str, Any]
 

@@ -2,7 +2,7 @@
 
 Peers come from two places: in-cluster data services are selected by their pod labels
 (templates/platform.yaml `dataServices`), managed ones by the CIDRs the profile declares
-(`network.endpoints`) on the port of their endpoint. validate/reachability.py proves the
+(`network.endpoints`) on the port of their endpoint. rules/security/ proves the
 result from the emitted objects, not from this module, so a template that drops a rule fails.
 """
 

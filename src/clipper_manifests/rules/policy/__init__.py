@@ -1,0 +1,1 @@
+"""Policy rules: checks of the rendered objects of one profile."""

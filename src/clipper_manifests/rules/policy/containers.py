@@ -1,0 +1,124 @@
+"""Container rules: resources, pinned images, probes and the ports probes use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from clipper_manifests.problems import Severity
+from clipper_manifests.rules.policy.objects import Finding, Objects, containers, object_rule, pod_spec, tree_rule
+from clipper_manifests.rules.policy.workloads import LONG_RUNNING
+
+Path = tuple[Any, ...]
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+
+
+def _runnable(spec: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Init and app containers (ephemeral containers take no resources or probes)."""
+    for where, container in containers(spec):
+        if where[0] != "ephemeralContainers":
+            yield where, container
+
+
+@object_rule(
+    "container-resources",
+    "Every container requests CPU and memory and caps memory: the scheduler and the HPA need "
+    "requests, and a memory limit keeps one leak from starving its node.",
+    "set resources.requests.cpu, resources.requests.memory and resources.limits.memory",
+    keys=("api.resources", "frontend.resources"),
+)
+def _resources(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    found = pod_spec(document)
+    if found is None:
+        return
+    base, spec = found
+    for where, container in _runnable(spec):
+        resources = container.get("resources") or {}
+        requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+        missing = [f"requests.{key}" for key in ("cpu", "memory") if key not in requests]
+        missing += ["limits.memory"] if "memory" not in limits else []
+        if missing:
+            yield (*base, *where, "resources"), f"container {container.get('name', '?')} sets no {', '.join(missing)}"
+
+
+def image_problem(image: str) -> str | None:
+    """Why `image` is not pinned (None when it is): no tag and no digest, or `latest`."""
+    if "@" in image:
+        return None  # a digest pins the image whatever the tag says
+    last = image.rsplit("/", 1)[-1]  # a registry port (host:5000/app) is not a tag
+    tag = last.split(":", 1)[1] if ":" in last else ""
+    if not tag:
+        return "has no tag and no digest"
+    if tag == "latest":
+        return "uses the `latest` tag"
+    return None
+
+
+@tree_rule(
+    "container-image-pinned",
+    "Every image a pod runs is pinned by a tag other than `latest` or by a digest, so a rollout "
+    "runs what was reviewed (`latest` is a warning outside production). Images the profile sets "
+    "are judged once, by the profile rule image-pinned.",
+    "give the image a release tag or a digest",
+    keys=("images",),
+)
+def _images(objects: Objects) -> Iterator[Finding]:
+    for document in objects.documents:
+        found = pod_spec(document)
+        if found is None:
+            continue
+        base, spec = found
+        for where, container in containers(spec):
+            problem = image_problem(str(container.get("image", "")))
+            if problem is None or container.get("image") in objects.profile_images:
+                continue  # reported once, at the profile line, by the profile rule image-pinned
+            severity = Severity.WARNING if "latest" in problem and not objects.production else Severity.ERROR
+            yield (
+                document,
+                (*base, *where, "image"),
+                f"container {container.get('name', '?')}: {container.get('image')} {problem}",
+                severity,
+            )
+
+
+@object_rule(
+    "container-probes",
+    "Long-running containers have a readiness probe (no traffic before they are ready) and a liveness probe (restarted when they hang).",
+    "add readinessProbe and livenessProbe (httpGet on a named container port)",
+)
+def _probes(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    found = pod_spec(document) if document.get("kind") in LONG_RUNNING else None
+    if found is None:
+        return
+    base, spec = found
+    for index, container in enumerate(spec.get("containers") or []):
+        missing = [probe for probe in ("readinessProbe", "livenessProbe") if probe not in container]
+        if missing:
+            yield (*base, "containers", index), f"container {container.get('name', '?')} has no {' and no '.join(missing)}"
+
+
+@object_rule(
+    "probe-port-declared",
+    "A probe checks a port the container declares (by name or number); a typo makes the probe "
+    "fail and the pod never become ready, or restart for ever.",
+    "point the probe at a name or number listed in the container's ports",
+)
+def _probe_ports(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    found = pod_spec(document)
+    if found is None:
+        return
+    base, spec = found
+    for where, container in _runnable(spec):
+        ports = container.get("ports") or []
+        names = {port.get("name") for port in ports if port.get("name")}
+        numbers = {port.get("containerPort") for port in ports}
+        for probe in PROBES:
+            for handler in ("httpGet", "tcpSocket", "grpc"):
+                port = ((container.get(probe) or {}).get(handler) or {}).get("port")
+                if port is None or (isinstance(port, str) and port in names) or (isinstance(port, int) and port in numbers):
+                    continue
+                declared = ", ".join(sorted(map(str, names | numbers))) or "none"
+                yield (
+                    (*base, *where, probe, handler, "port"),
+                    f"container {container.get('name', '?')}: {probe} uses port {port!r}, which it does not declare (declared: {declared})",
+                )

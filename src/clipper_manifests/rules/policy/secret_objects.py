@@ -1,0 +1,22 @@
+"""No secret value in the generated tree: Secrets come from External Secrets, never from git."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from clipper_manifests.rules.policy.objects import Document, object_rule
+
+
+@object_rule(
+    "no-secret-values",
+    "The tree is committed to git: a Secret with data or stringData would publish its values.",
+    "remove the Secret and sync it from the secret store with an ExternalSecret instead",
+)
+def _secret_values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if document.get("kind") != "Secret" or document.get("apiVersion") != "v1":
+        return
+    for field in ("data", "stringData"):
+        if document.get(field):
+            keys = ", ".join(sorted(document[field]))
+            yield (field,), f"holds values in {field} ({keys})"

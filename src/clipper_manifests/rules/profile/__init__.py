@@ -1,0 +1,1 @@
+"""Profile rules: checks of the typed profile, before anything renders."""

@@ -1,0 +1,46 @@
+"""Profile rules on container resources: what the API server itself refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_workloads import Resources
+from clipper_manifests.rules.profile.core import Finding, rule
+
+_MEMORY_UNITS = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
+
+
+def cpu_millicores(quantity: str) -> Decimal:
+    """`500m` or `0.5` (the only forms the profile schema admits) in millicores."""
+    return Decimal(quantity[:-1]) if quantity.endswith("m") else Decimal(quantity) * 1000
+
+
+def memory_bytes(quantity: str) -> int:
+    """`512Mi` (the only form the profile schema admits) in bytes."""
+    return int(quantity[:-2]) * _MEMORY_UNITS[quantity[-2:]]
+
+
+def _sections(profile: Profile) -> Iterator[tuple[tuple[str, ...], Resources]]:
+    yield ("api", "resources"), profile.api.resources
+    yield ("frontend", "resources"), profile.frontend.resources
+    for service in ("postgres", "redis", "opensearch"):
+        in_cluster = getattr(profile, service).in_cluster
+        if in_cluster is not None and in_cluster.resources is not None:
+            yield (service, "inCluster", "resources"), in_cluster.resources
+
+
+@rule(
+    "resources-request-within-limit",
+    "A container's request may not exceed its limit: the API server refuses such a pod template.",
+    "lower the request to the limit or below, or raise the limit",
+)
+def _request_within_limit(profile: Profile) -> Iterator[Finding]:
+    for path, resources in _sections(profile):
+        requests, limits = resources.requests, resources.limits
+        if memory_bytes(requests.memory) > memory_bytes(limits.memory):
+            yield (*path, "requests", "memory"), f"request {requests.memory} exceeds the limit {limits.memory}", Severity.ERROR
+        if requests.cpu and limits.cpu and cpu_millicores(requests.cpu) > cpu_millicores(limits.cpu):
+            yield (*path, "requests", "cpu"), f"request {requests.cpu} exceeds the limit {limits.cpu}", Severity.ERROR

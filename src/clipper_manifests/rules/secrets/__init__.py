@@ -1,0 +1,1 @@
+"""Secret material in files: the scanner and its findings over a build."""

@@ -1,0 +1,88 @@
+"""Run the secret scanner over a build: the profiles' files and every output file.
+
+Findings are errors unless a profile that sees the file (its own files and partials, its
+output folders, base and its provider's component) allows the finding's fingerprint with a
+written reason; an allowance that matches nothing is a warning, so stale ones get cleaned up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clipper_manifests.errors import Location
+from clipper_manifests.problems import Problem, Severity
+from clipper_manifests.render import layout
+from clipper_manifests.rules.secrets.scanner import Finding, has_findings, scan_text
+
+if TYPE_CHECKING:
+    from clipper_manifests.build import Build, ProfileBuild
+
+FIX = "secret values live in the secret store only; if this is not a secret, add its fingerprint and the reason to secrets.scanner.allow"
+
+
+def _scope(build: Build, item: ProfileBuild) -> tuple[set[Path], tuple[str, ...]]:
+    """The profile files and the output folders (prefixes) a profile answers for."""
+    files = {file.path for file in item.merged.files} if item.merged else set()
+    folders: list[str] = [layout.BASE_DIR]
+    if item.profile is not None:
+        folders.append(layout.component_dir(item.profile.provider))
+    if item.overlay is not None:
+        folders += [item.overlay.directory, *(layer.directory for layer in item.extras)]
+    return files, tuple(folder + "/" for folder in folders)
+
+
+def _allowed(item: ProfileBuild) -> set[str]:
+    return {entry.fingerprint for entry in item.profile.secrets.scanner.allow} if item.profile else set()
+
+
+def scan_output(out: Path, files: dict[str, str]) -> list[tuple[Finding, str]]:
+    """Findings in output files (relative name → text), each with the file's relative name."""
+    found = [(name, text) for name, text in sorted(files.items()) if has_findings(text)]  # a path only for those
+    return [(finding, name) for name, text in found for finding in scan_text(out / name, text)]
+
+
+def scan_build(build: Build) -> list[Problem]:
+    profile_files = sorted({file.path for item in build.profiles.values() if item.merged for file in item.merged.files})
+    findings: list[tuple[Finding, str | None]] = []  # with the output file's relative name
+    for path in profile_files:
+        findings += [(finding, None) for finding in scan_text(path, path.read_text(encoding="utf-8"))]
+    # Each profile's own files were scanned where they were made; base and components are left.
+    output: list[tuple[Finding, str]] = []
+    for item in build.profiles.values():
+        assert item.scanned is not None, "a profile's files are scanned where it is built (Builder._build_serialised)"
+        output += item.scanned
+    output += scan_output(build.project.out, build.shared_files())
+    output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)
+    findings += output
+    scopes = {name: _scope(build, item) for name, item in build.profiles.items()}
+    used: set[tuple[str, str]] = set()
+    problems: list[Problem] = []
+    for finding, relative in findings:
+        owners = [
+            name
+            for name, (files, folders) in scopes.items()
+            if (finding.path in files if relative is None else relative.startswith(folders))
+        ]
+        allowed = [name for name in owners if finding.fingerprint in _allowed(build.profiles[name])]
+        if allowed:
+            used.update((name, finding.fingerprint) for name in allowed)
+            continue
+        rule = "secret-in-profile" if relative is None else "secret-in-output"
+        where = Location(finding.path, finding.line, finding.column)
+        owner = owners[0] if len(owners) == 1 else ""
+        problems.append(Problem(f"{finding.describe()}; {FIX}", rule, Severity.ERROR, finding.key, where, owner))
+    return problems + _unused_allowances(build, used)
+
+
+def _unused_allowances(build: Build, used: set[tuple[str, str]]) -> list[Problem]:
+    problems = []
+    for name, item in build.profiles.items():
+        if item.profile is None or item.merged is None:
+            continue
+        for index, entry in enumerate(item.profile.secrets.scanner.allow):
+            if (name, entry.fingerprint) not in used:
+                where = item.merged.location(("secrets", "scanner", "allow", index, "fingerprint"))
+                message = f"no finding has fingerprint {entry.fingerprint} any more; remove the allowance"
+                problems.append(Problem(message, "secret-allowance-unused", Severity.WARNING, "secrets.scanner.allow", where, name))
+    return problems

@@ -1,0 +1,1 @@
+"""Security: the API's secrets wiring and API access, and NetworkPolicy reachability."""

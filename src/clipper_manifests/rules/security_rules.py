@@ -1,0 +1,177 @@
+"""The rule ids of secrets and network security, for `clipper-manifests rules`, SARIF and the
+profile reference (rules/profile/secrets.py, rules/security/wiring.py, rules/secrets/scan.py and
+rules/security/reachability_check.py produce them)."""
+
+from __future__ import annotations
+
+from clipper_manifests.catalog import RuleInfo
+
+ROTATION = ("secrets.rotation",)
+SECURITY_RULES = (
+    RuleInfo(
+        "secret-rotation-due",
+        "warning",
+        "profile",
+        "A rotating secret is older than 75 days.",
+        "rotate it before day 90 and update lastRotated",
+        ROTATION,
+    ),
+    RuleInfo(
+        "secret-rotation-overdue",
+        "error",
+        "profile",
+        "A rotating secret is older than 90 days (seed: JWT and API keys rotate quarterly).",
+        "rotate it in the store and set secrets.rotation.<secret>.lastRotated to the day",
+        ROTATION,
+    ),
+    RuleInfo(
+        "secret-rotation-missing",
+        "error",
+        "profile",
+        "Every rotating secret the profile reads has a rotation date.",
+        "add secrets.rotation.<secret>.lastRotated",
+        ROTATION,
+    ),
+    RuleInfo(
+        "secret-rotation-date",
+        "error",
+        "profile",
+        "Rotation dates are calendar dates, not in the future.",
+        "write the date as YYYY-MM-DD",
+        ROTATION,
+    ),
+    RuleInfo(
+        "secret-rotation-unknown",
+        "warning",
+        "profile",
+        "Rotation records name secrets the platform reads.",
+        "fix the name or remove the record",
+        ROTATION,
+    ),
+    RuleInfo(
+        "secret-refresh-interval",
+        "error",
+        "profile",
+        "ExternalSecrets refresh at least hourly, so a rotated value reaches the cluster within the hour.",
+        "set secrets.refreshInterval to 1h or less",
+        ("secrets.refreshInterval",),
+    ),
+    RuleInfo(
+        "secret-backend-settings",
+        "warning",
+        "profile",
+        "Settings of a backend other than the chosen one are ignored (a child profile cannot remove a parent's block).",
+        "remove the other backends' blocks where you can",
+        ("secrets.backend",),
+    ),
+    RuleInfo(
+        "secret-remote-key-unknown",
+        "error",
+        "profile",
+        "remoteKeys overrides name keys the platform reads.",
+        "use a name from `clipper-manifests secrets`",
+        ("secrets.remoteKeys",),
+    ),
+    RuleInfo(
+        "secret-remote-key-name",
+        "error",
+        "profile",
+        "Every remote key is a name the backend accepts (GCP and Azure allow no '/').",
+        "rename the key in secrets.remoteKeys",
+        ("secrets.remoteKeys",),
+    ),
+    RuleInfo(
+        "secret-signed-token-source",
+        "error",
+        "profile",
+        "A token signed with a key (the metrics bearer JWT, signed with JWT_PRIVATE_KEY) is read from the key's remote secret, "
+        "so one rotation replaces both.",
+        "point secrets.remoteKeys.METRICS_TOKEN at the remote secret of JWT_PRIVATE_KEY",
+        ("secrets.remoteKeys",),
+    ),
+    RuleInfo(
+        "network-endpoint-missing",
+        "error",
+        "profile",
+        "A data service outside the cluster has the CIDRs its NetworkPolicy opens.",
+        "set network.endpoints.<service>.cidrs",
+        ("network.endpoints",),
+    ),
+    RuleInfo(
+        "network-endpoint-unused",
+        "warning",
+        "profile",
+        "Endpoint CIDRs are declared only for services outside the cluster.",
+        "remove the entry",
+        ("network.endpoints",),
+    ),
+    RuleInfo(
+        "api-secret-provided",
+        "error",
+        "policy",
+        "Every secret variable of the API (platform.md) is a key of an ExternalSecret the API reads.",
+        "add it to the api-secrets ExternalSecret",
+    ),
+    RuleInfo(
+        "api-required-env",
+        "error",
+        "policy",
+        "Every variable the API cannot start without (MFA_ENCRYPTION_KEY, the DB_* parts) comes from its ConfigMap or an ExternalSecret.",
+        "provide the variable",
+    ),
+    RuleInfo(
+        "secret-key-provided",
+        "error",
+        "policy",
+        "Every secretKeyRef names a key an ExternalSecret produces.",
+        "fix the reference or add the key to the ExternalSecret",
+    ),
+    RuleInfo(
+        "api-no-kubernetes-access",
+        "error",
+        "policy",
+        "The API has no Role or RoleBinding and mounts no service-account token.",
+        "remove the binding; set automountServiceAccountToken: false",
+    ),
+    RuleInfo(
+        "network-required-flow",
+        "error",
+        "policy",
+        "The NetworkPolicies allow every flow the platform needs: DNS, ingress controller → API and frontend, "
+        "Prometheus → API, API → data services and internet 443.",
+        "add or fix the NetworkPolicy for the flow named",
+        ("network",),
+    ),
+    RuleInfo(
+        "network-unexpected-flow",
+        "error",
+        "policy",
+        "The NetworkPolicies allow nothing else: default deny, in and out.",
+        "narrow the rule named (its peers or ports)",
+        ("network",),
+    ),
+    RuleInfo(
+        "secret-in-profile",
+        "error",
+        "check",
+        "No profile holds secret material (private keys, cloud and API keys, tokens, random-looking strings).",
+        "move the value to the secret store; if it is not a secret, allow its fingerprint with a reason",
+        ("secrets.scanner.allow",),
+    ),
+    RuleInfo(
+        "secret-in-output",
+        "error",
+        "check",
+        "No rendered file holds secret material.",
+        "find the template or profile value that put it there; allow its fingerprint only if it is not a secret",
+        ("secrets.scanner.allow",),
+    ),
+    RuleInfo(
+        "secret-allowance-unused",
+        "warning",
+        "check",
+        "Every scanner allowance still matches a finding.",
+        "remove the allowance",
+        ("secrets.scanner.allow",),
+    ),
+)

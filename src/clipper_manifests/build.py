@@ -27,17 +27,18 @@ from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
-from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.profile_check import profile_rule_problems
 from clipper_manifests.project import Project
 from clipper_manifests.render import kustomize, layout
 from clipper_manifests.render.engine import Rendered, refresh_templates, render_template, template_names
 from clipper_manifests.render.layout import ImageOverride, Layer
+from clipper_manifests.rules import delivery
 from clipper_manifests.rules.exceptions import Suppressions
 from clipper_manifests.rules.identity import identities, identity_clashes
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from clipper_manifests.rules.policy.objects import Objects, check_policy
+from clipper_manifests.rules.profile.schema_check import check_profile_schema
 from clipper_manifests.rules.secrets.scan import scan_build, scan_output
 from clipper_manifests.rules.secrets.scanner import Finding
 from clipper_manifests.rules.security.wiring import check_security
@@ -312,7 +313,7 @@ class Builder:
         configured = self.project.configured_outputs
         overlays = set() if "kustomize" in configured else {item.overlay.directory}
         charts = {layout.chart_dir(item.name)} if "helm" in configured else set()
-        for document, path, rule, message in flux_stages.check_delivery(
+        for document, path, rule, message in delivery.check_delivery(
             [d for _, d in objects],
             (set(built) - overlays) | charts,
             flux_stages.app_folder(item.profile),

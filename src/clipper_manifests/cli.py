@@ -411,10 +411,10 @@ def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
         from clipper_manifests.profile.merge import load_merged
         from clipper_manifests.profile.model import Profile
         from clipper_manifests.profile.redaction import redact_problems, secret_values
-        from clipper_manifests.profile.schema import check_profile_schema
         from clipper_manifests.report.formats import REPORTERS
         from clipper_manifests.report.rotation_steps import rotation_notes
         from clipper_manifests.report.secrets_table import format_table, secrets_table
+        from clipper_manifests.rules.profile.schema_check import check_profile_schema
         from clipper_manifests.values.platform import load_platform
 
         project = find_project(root, None)

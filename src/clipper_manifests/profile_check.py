@@ -9,45 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from clipper_manifests.errors import Location, ProfileError
-from clipper_manifests.problems import Problem, Severity
+from clipper_manifests.errors import ProfileError
+from clipper_manifests.problems import Problem
 from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
-from clipper_manifests.profile.schema import check_profile_schema
 from clipper_manifests.project import Project
 from clipper_manifests.rules.exceptions import Suppressions
 from clipper_manifests.rules.profile.core import check_rules
+from clipper_manifests.rules.profile.extends import environment_conflicts
+from clipper_manifests.rules.profile.schema_check import check_profile_schema
 from clipper_manifests.rules.profile.secrets import check_secret_rules
-from clipper_manifests.yaml.read import location_of
-
-
-def environment_conflicts(merged: MergedProfile) -> list[Problem]:
-    """`environment` set differently by two files of the extends graph: the later one wins
-    silently, so a staging profile extending prod-aws would become production."""
-    origins = merged.history.get(("environment",), [])
-    conflicting = [origin for origin in origins[:-1] if origin.value != origins[-1].value]
-    if not conflicting:
-        return []
-    winner, loser = origins[-1], conflicting[0]
-    own = merged.files[-1]
-    return [
-        Problem(
-            f"environment is {winner.value!r} from {_short(winner.location)}, but {_short(loser.location)} sets {loser.value!r}: "
-            "this profile extends files of two environments",
-            "extends-environment",
-            Severity.ERROR,
-            path="environment",
-            location=location_of(own.path, own.marks, ("extends",)),
-            profile=merged.name,
-            hint="extend the environment's partials (e.g. _staging, _aws) instead of a profile of the other environment",
-        )
-    ]
-
-
-def _short(location: Location) -> str:
-    return f"{location.path.name}:{location.line}"
 
 
 def profile_rule_problems(profile: Profile, merged: MergedProfile, platform: dict[str, Any], suppressions: Suppressions) -> list[Problem]:

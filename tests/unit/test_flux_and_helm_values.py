@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from clipper_manifests.rules import delivery
 from clipper_manifests.rules.policy.helm_values import _values
 from clipper_manifests.values import flux_stages
 
@@ -40,10 +41,7 @@ def test_delivery_checks_name_each_broken_rule() -> None:
         _kustomization("lost", "./elsewhere"),
     ]
     rules = sorted(
-        {
-            rule
-            for _, _, rule, _ in flux_stages.check_delivery(objects, {"overlays/p", "infrastructure/p/controllers"}, "overlays/p", "./out")
-        }
+        {rule for _, _, rule, _ in delivery.check_delivery(objects, {"overlays/p", "infrastructure/p/controllers"}, "overlays/p", "./out")}
     )
     assert rules == ["flux-depends-on", "flux-path"]
 

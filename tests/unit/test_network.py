@@ -14,15 +14,9 @@ from clipper_manifests.build import Builder
 from clipper_manifests.problems import Problem
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
-from clipper_manifests.rules.security.reachability_model import (
-    Flow,
-    Party,
-    _world_key,
-    build_world,
-    check_reachability,
-    check_world,
-    evaluate,
-)
+from clipper_manifests.rules.security.reachability_check import _world_key, check_reachability, check_world
+from clipper_manifests.rules.security.reachability_model import Flow, Party, evaluate
+from clipper_manifests.rules.security.reachability_world import build_world
 from clipper_manifests.rules.security.wiring import check_security
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO

@@ -155,6 +155,7 @@ def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
 # isort would sort it, so it is kept as written).
 # isort: off
 from clipper_manifests.rules.profile import postgres  # noqa: E402, F401
+from clipper_manifests.rules.profile import redis_opensearch  # noqa: E402, F401
 from clipper_manifests.rules.profile import recovery  # noqa: E402, F401
 from clipper_manifests.rules.profile import edge  # noqa: E402, F401
 from clipper_manifests.rules.profile import endpoints  # noqa: E402, F401

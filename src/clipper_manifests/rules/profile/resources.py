@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_workloads import Resources
 from clipper_manifests.rules.profile.core import Finding, rule
-
-_MEMORY_UNITS = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40}
-
-
-def cpu_millicores(quantity: str) -> Decimal:
-    """`500m` or `0.5` (the only forms the profile schema admits) in millicores."""
-    return Decimal(quantity[:-1]) if quantity.endswith("m") else Decimal(quantity) * 1000
-
-
-def memory_bytes(quantity: str) -> int:
-    """`512Mi` (the only form the profile schema admits) in bytes."""
-    return int(quantity[:-2]) * _MEMORY_UNITS[quantity[-2:]]
+from clipper_manifests.rules.quantities import cpu_millicores, memory_bytes
 
 
 def _sections(profile: Profile) -> Iterator[tuple[tuple[str, ...], Resources]]:

@@ -10,7 +10,7 @@ from typing import Any
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules.policy.objects import Document, containers, pod_spec
-from clipper_manifests.rules.security.reachability_model import check_reachability
+from clipper_manifests.rules.security.reachability_check import check_reachability
 
 Finding = tuple[Document, tuple[Any, ...], str, str]  # object, key path, rule id, message
 Locate = Callable[[Problem, Document], Problem]

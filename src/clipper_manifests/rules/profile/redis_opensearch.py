@@ -1,0 +1,121 @@
+"""Profile rules of Redis and OpenSearch: topologies, managed offers, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from clipper_manifests.problems import Severity
+from clipper_manifests.profile.model import Profile
+from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.values import redis_opensearch
+
+
+@rule(
+    "redis-primaries",
+    "Redis Cluster needs at least 3 primaries (each here gets a replica, so production runs 3 + 3).",
+    "set redis.inCluster.primaries to 3 or more",
+)
+def _redis_primaries(profile: Profile) -> Iterator[Finding]:
+    in_cluster = profile.redis.in_cluster
+    if profile.redis.mode == "in-cluster" and in_cluster is not None and in_cluster.primaries < 3:
+        yield (
+            ("redis", "inCluster", "primaries"),
+            f"{in_cluster.primaries} primaries: Redis Cluster cannot form with fewer than 3 (slots need a majority of primaries)",
+            Severity.ERROR,
+        )
+
+
+@rule(
+    "redis-managed-engine",
+    "Managed offers run Valkey or Redis OSS 7.x rather than Redis 8; both speak the protocol the API's client uses.",
+    "nothing to do",
+)
+def _redis_engine(profile: Profile) -> Iterator[Finding]:
+    if profile.redis.mode == "managed":
+        offer = {"aws": "ElastiCache", "gcp": "Memorystore", "digitalocean": "DigitalOcean Managed Valkey"}[profile.provider]
+        yield ("redis", "mode"), f"{offer} runs Valkey or Redis OSS 7.x, not Redis 8: wire-compatible with the API's client", Severity.NOTE
+
+
+@rule(
+    "redis-managed-kind",
+    "A managed Redis runs in cluster mode: the API's client is cluster-aware (seed: Redis Cluster), and a "
+    "standalone instance answers its CLUSTER commands with an error.",
+    "create the cache with cluster mode enabled (ElastiCache cluster mode, Memorystore for Redis Cluster); set redis.managed.kind: cluster",
+)
+def _redis_kind(profile: Profile) -> Iterator[Finding]:
+    managed = profile.redis.managed
+    if profile.redis.mode == "managed" and managed is not None and managed.kind != "cluster":
+        yield (
+            ("redis", "managed", "kind"),
+            f"a {managed.kind} instance has no cluster mode, which the API's cluster-aware Redis client needs",
+            Severity.ERROR,
+        )
+
+
+@rule(
+    "redis-managed-tls",
+    "The API's Redis client has no TLS option, so it cannot use an endpoint that only accepts TLS.",
+    "turn in-transit encryption off on the managed cache, or use redis.mode: in-cluster",
+)
+def _redis_tls(profile: Profile) -> Iterator[Finding]:
+    if profile.redis.mode != "managed" or profile.redis.managed is None:
+        return
+    if profile.redis.managed.tls:
+        yield ("redis", "managed", "tls"), "the endpoint requires TLS, which the API's Redis client cannot speak", Severity.ERROR
+    elif profile.provider in redis_opensearch.MANAGED_REDIS_TLS_ONLY:
+        yield (
+            ("redis", "mode"),
+            f"{redis_opensearch.MANAGED_REDIS_TLS_ONLY[profile.provider]}, which the API's Redis client cannot speak",
+            Severity.ERROR,
+        )
+
+
+@rule(
+    "opensearch-version",
+    "The API is built against OpenSearch 2.11 (seed: 2.11.1).",
+    "set opensearch.version to 2.11.1 (or the provider's 2.11 engine)",
+)
+def _opensearch_version(profile: Profile) -> Iterator[Finding]:
+    version = profile.opensearch.version
+    if not version.startswith("2.11."):
+        yield ("opensearch", "version"), f"{version} is not an OpenSearch 2.11.x release", Severity.ERROR
+
+
+@rule(
+    "opensearch-nodes",
+    "In-cluster OpenSearch runs at least 3 cluster-manager + data nodes (seed), so a majority survives losing one.",
+    "set opensearch.inCluster.nodes to 3 or more",
+)
+def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
+    in_cluster = profile.opensearch.in_cluster
+    if profile.opensearch.mode == "in-cluster" and in_cluster is not None and in_cluster.nodes < 3:
+        yield (
+            ("opensearch", "inCluster", "nodes"),
+            f"{in_cluster.nodes} node(s): the cluster manager election needs a majority, so fewer than 3 nodes cannot lose one",
+            Severity.ERROR,
+        )
+
+
+@rule(
+    "opensearch-managed-provider",
+    "Google Cloud has no managed OpenSearch.",
+    "use opensearch.mode: in-cluster (3 nodes in the cluster) or external "
+    "(a hosted OpenSearch-compatible URL, e.g. Aiven, with basic auth from External Secrets)",
+)
+def _opensearch_managed_provider(profile: Profile) -> Iterator[Finding]:
+    if profile.opensearch.mode == "managed" and profile.provider == "gcp":
+        yield ("opensearch", "mode"), "Google Cloud offers no managed OpenSearch service", Severity.ERROR
+
+
+@rule(
+    "opensearch-external-api",
+    "An external search endpoint must speak the OpenSearch API: the API's client is an OpenSearch client with basic auth.",
+    "point opensearch.external.url at an OpenSearch 2.11-compatible service",
+)
+def _opensearch_external(profile: Profile) -> Iterator[Finding]:
+    if profile.opensearch.mode == "external":
+        yield (
+            ("opensearch", "external", "url"),
+            "the API's OpenSearch client needs an OpenSearch-compatible API with basic auth (Elasticsearch 8 / Elastic Cloud is not)",
+            Severity.WARNING,
+        )

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests import parallel
-from clipper_manifests.catalog import rule_ids
 from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.output.files import layer_files, profile_texts, shared_files
@@ -38,7 +37,9 @@ from clipper_manifests.rules.identity import identities, identity_clashes
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from clipper_manifests.rules.policy.objects import Objects, check_policy
+from clipper_manifests.rules.profile.files import profile_file_problem
 from clipper_manifests.rules.profile.schema_check import check_profile_schema
+from clipper_manifests.rules.registry import ids
 from clipper_manifests.rules.secrets.scan import scan_build, scan_output
 from clipper_manifests.rules.secrets.scanner import Finding
 from clipper_manifests.rules.security.wiring import check_security
@@ -224,7 +225,7 @@ class Builder:
             item.merged = self._merged[name] = load_merged(self.project, name)
         except ProfileError as error:
             # One unreadable profile must not hide the problems of the others.
-            item.problems = [Problem(error.message, "profile-file", location=error.location, profile=name, hint=error.hint)]
+            item.problems = [profile_file_problem(error, name)]
             return item
         item.problems = check_profile_schema(item.merged)
         if item.problems:
@@ -300,7 +301,7 @@ class Builder:
             return self._locate(problem, document, sources[id(document)], item.name)
 
         problems = check_policy(objects, locate, item.name, suppressions)
-        return problems + suppressions.unused(item.merged, rule_ids())
+        return problems + suppressions.unused(item.merged, ids())
 
     def _check_delivery(self, item: ProfileBuild) -> list[Problem]:
         """Flux objects of the profile against the folders the tool generates for it."""

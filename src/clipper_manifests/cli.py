@@ -544,8 +544,8 @@ def list_rules(
     def action() -> None:
         import difflib
 
-        from clipper_manifests.catalog import all_rules
         from clipper_manifests.report.rules_table import rules_table
+        from clipper_manifests.rules.registry import all_rules
 
         if report_format not in ("text", "markdown"):
             raise UsageError(f"unknown format {report_format!r}", hint="use text or markdown")
@@ -571,9 +571,9 @@ def docs(
     """Write docs/profiles.md, the profile reference, from the JSON Schema, the defaults and the rules."""
 
     def action() -> None:
-        from clipper_manifests.catalog import all_rules
         from clipper_manifests.profile.schema import profile_schema
         from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
+        from clipper_manifests.rules.registry import all_rules
 
         project = find_project(root, None)
         wanted = render_docs(project, profile_schema(), all_rules())

@@ -17,8 +17,9 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.project import Project
 from clipper_manifests.rules.exceptions import Suppressions
-from clipper_manifests.rules.profile.core import check_rules
 from clipper_manifests.rules.profile.extends import environment_conflicts
+from clipper_manifests.rules.profile.files import profile_file_problem
+from clipper_manifests.rules.profile.run import check_rules
 from clipper_manifests.rules.profile.schema_check import check_profile_schema
 from clipper_manifests.rules.profile.secrets import check_secret_rules
 
@@ -38,7 +39,7 @@ def check_profiles(project: Project, names: list[str]) -> list[Problem]:
         try:
             merged = load_merged(project, name)
         except ProfileError as error:
-            problems.append(Problem(error.message, "profile-file", location=error.location, profile=name, hint=error.hint))
+            problems.append(profile_file_problem(error, name))
             continue
         found = check_profile_schema(merged)
         if not found:  # the typed profile, and so the rules, need a schema-valid one

@@ -14,6 +14,7 @@ Whatever the case, the command prints no traceback and leaves an existing out/ e
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from clipper_manifests.problems import Severity
+from clipper_manifests.rules.registry import find_rule
 from tests.conftest import RunCli
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
@@ -89,5 +92,9 @@ def test_invalid_project_is_refused_cleanly(case: Path, project: Path, run_cli: 
         assert text in shown, f"{text!r} not in {stream}:\n{shown}"
     assert "error:" in shown
     assert "error:" not in other, f"an error on the other stream:\n{other}"
+    for severity, rule_id in re.findall(r": (error|warning|note): .* \(([a-z][^()\s]*)\)$", shown, re.MULTILINE):
+        rule = find_rule(rule_id)  # every id a user reads is one `clipper-manifests rules` explains
+        assert rule is not None, rule_id
+        assert Severity(severity) in {*rule.severities.production, *rule.severities.staging}, (rule_id, severity)
     assert tree_bytes(project / "out") == before, "a failing render changed out/"
     assert sorted(path.name for path in project.iterdir()) == ["out", "profiles", "templates"], "a failing render left files behind"

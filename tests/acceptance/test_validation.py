@@ -15,16 +15,15 @@ import pytest
 import yaml
 
 from clipper_manifests.build import Builder
-from clipper_manifests.catalog import all_rules
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.schema import profile_schema
 from clipper_manifests.project import find_project
 from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
-from clipper_manifests.rules.policy.objects import POLICY_RULES
-from clipper_manifests.rules.profile.core import RULES
+from clipper_manifests.rules.registry import all_rules
 from tests.conftest import REPO, RunCli
 
 PROFILES = find_project(REPO, None).profile_names()
+FLUX_IDS = ("flux-path", "flux-depends-on", "flux-overlay", "flux-source", "flux-substitute")
 HEAVY = ("jsonschema", "jsonschema_rs", "kubernetes_validate", "jinja2", "referencing")
 
 
@@ -168,14 +167,15 @@ def test_profiles_only_runs_the_secret_rules_too(project: Path, run_cli: RunCli,
     assert quick.stdout.count("(secret-rotation-overdue)") == full.stdout.count("(secret-rotation-overdue)") == 5
 
 
-def test_rules_lists_every_profile_and_policy_rule_with_severity_and_fix(run_cli: RunCli) -> None:
+def test_rules_lists_every_rule_with_its_real_severity_and_fix(run_cli: RunCli) -> None:
     result = run_cli("rules")
     assert result.exit_code == 0
-    for rule_id, fix in [*((r.id, r.fix) for r in RULES), *((r.id, r.fix) for r in POLICY_RULES)]:
-        assert f"\n{rule_id}  [" in f"\n{result.stdout}", rule_id
-        assert f"fix: {fix}" in result.stdout
+    for rule in all_rules():
+        assert f"\n{rule.id}  [{rule.severities.text()}, {rule.scope}]" in f"\n{result.stdout}", rule.id
+        assert f"fix: {rule.fix}" in result.stdout
     assert "pod-spread  [warning, policy]" in result.stdout
-    assert "image-pinned  [error/warning, profile]" in result.stdout
+    assert "image-pinned  [error in production, error/warning in staging, profile]" in result.stdout
+    assert all(f"\n{flux}  [error, delivery]" in result.stdout for flux in FLUX_IDS)
     markdown = run_cli("rules", "--format", "markdown").stdout
     assert "| `container-resources` | error | policy |" in markdown
 

@@ -9,14 +9,13 @@ import pytest
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_monitoring import Opsgenie
-from clipper_manifests.rules.profile.core import RULES
 from tests.conftest import REPO, RunCli
+from tests.helpers import rule_findings
 from tests.unit.test_alert_rules import profile
 
 
 def _findings(chosen: Profile, rule_id: str) -> list[tuple[str, Severity]]:
-    check = next(r for r in RULES if r.id == rule_id).check
-    return [(message, severity) for _, message, severity in check(chosen)]
+    return [(message, severity) for _, message, severity in rule_findings(rule_id, chosen)]
 
 
 def _opsgenie(chosen: Profile) -> Profile:

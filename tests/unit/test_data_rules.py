@@ -7,15 +7,15 @@ import pytest
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import RULES
+from clipper_manifests.rules.registry import find_rule, registered
+from tests.helpers import rule_findings
 from tests.unit.test_data_tier import shipped
 
-DATA_RULES = [r.id for r in RULES if r.id.split("-")[0] in ("postgres", "redis", "opensearch")]
+DATA_RULES = [r.id for r in registered("profile") if r.id.split("-")[0] in ("postgres", "redis", "opensearch")]
 
 
 def findings(profile: Profile, rule_id: str) -> list[tuple[tuple[object, ...], str, Severity]]:
-    rule = next(r for r in RULES if r.id == rule_id)
-    return list(rule.check(profile))
+    return rule_findings(rule_id, profile)
 
 
 def errors(profile: Profile, rule_id: str) -> list[str]:
@@ -150,8 +150,8 @@ def test_opensearch_version_and_nodes() -> None:
 def test_managed_opensearch_on_gcp_explains_the_alternatives() -> None:
     profile = shipped("prod-gcp", **{"opensearch.mode": "managed", "opensearch.managed": {"url": "https://search.example.com"}})
     assert errors(profile, "opensearch-managed-provider") == ["Google Cloud offers no managed OpenSearch service"]
-    rule = next(r for r in RULES if r.id == "opensearch-managed-provider")
-    assert "in-cluster" in rule.fix and "external" in rule.fix
+    rule = find_rule("opensearch-managed-provider")
+    assert rule is not None and "in-cluster" in rule.fix and "external" in rule.fix
 
 
 def test_external_opensearch_is_a_warning() -> None:

@@ -18,6 +18,7 @@ from clipper_manifests.profile.model_data import ManagedPostgres
 from clipper_manifests.profile.model_recovery import RestoreThroughput
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
+from tests.helpers import rule_findings
 
 PROFILES = find_project(REPO, None).profile_names()
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -228,10 +229,7 @@ def test_cloud_sql_and_digitalocean_restores() -> None:
 
 
 def findings(rule_id: str, checked: Profile) -> list[tuple[tuple[object, ...], str, str]]:
-    from clipper_manifests.rules.profile.core import RULES
-
-    [found] = [item for item in RULES if item.id == rule_id]
-    return [(path, message, severity.value) for path, message, severity in found.check(checked)]
+    return [(path, message, severity.value) for path, message, severity in rule_findings(rule_id, checked)]
 
 
 def test_a_missing_tools_image_is_an_error_in_production_only() -> None:

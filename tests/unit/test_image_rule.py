@@ -10,7 +10,7 @@ from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
-from clipper_manifests.rules.profile.core import check_rules
+from clipper_manifests.rules.profile.run import check_rules
 from tests.conftest import REPO
 
 

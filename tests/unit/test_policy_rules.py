@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from clipper_manifests.problems import Problem, Severity
-from clipper_manifests.rules.policy.objects import POLICY_RULES, Objects, check_policy
+from clipper_manifests.rules.policy.objects import Objects, check_policy
+from clipper_manifests.rules.registry import registered
 
 Doc = dict[str, Any]
 NS = "clipper"
@@ -116,10 +117,10 @@ def test_the_healthy_objects_break_no_rule() -> None:
 
 
 def test_every_rule_has_an_id_a_summary_and_a_fix_and_ids_are_unique() -> None:
-    ids = [rule.id for rule in POLICY_RULES]
+    ids = [rule.id for rule in registered("policy")]
     assert len(ids) == len(set(ids))
     assert set(ids) >= UNDER_TEST
-    for rule in POLICY_RULES:
+    for rule in registered("policy"):
         assert rule.summary.strip() and rule.fix.strip(), rule.id
 
 

@@ -11,11 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from clipper_manifests.catalog import RuleInfo
 from clipper_manifests.errors import ClipperError
 from clipper_manifests.profile.files import read_profile_file
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
+from clipper_manifests.rules.registry import Rule
 
 DOCS_FILE = "docs/profiles.md"
 DEFAULTS = "_defaults"
@@ -119,7 +119,7 @@ def _examples(project: Project) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-def render_docs(project: Project, schema: dict[str, Any], rules: list[RuleInfo]) -> str:
+def render_docs(project: Project, schema: dict[str, Any], rules: list[Rule]) -> str:
     try:
         defaults = read_profile_file(project, DEFAULTS).data
     except ClipperError:
@@ -149,9 +149,7 @@ def render_docs(project: Project, schema: dict[str, Any], rules: list[RuleInfo])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _row(
-    row: Row, schema: dict[str, Any], rules: list[RuleInfo], defaults: dict[str, Any], profiles: list[tuple[str, dict[str, Any]]]
-) -> str:
+def _row(row: Row, schema: dict[str, Any], rules: list[Rule], defaults: dict[str, Any], profiles: list[tuple[str, dict[str, Any]]]) -> str:
     node = row.node
     has_default, default = ("default" in node, node.get("default"))
     if not has_default:

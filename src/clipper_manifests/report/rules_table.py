@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from clipper_manifests.catalog import RuleInfo
+from clipper_manifests.rules.registry import Rule
 
 
-def rules_table(rules: list[RuleInfo], *, markdown: bool = False) -> str:
+def rules_table(rules: list[Rule], *, markdown: bool = False) -> str:
     """The rules as a Markdown table, or as text blocks (id, severity, scope; summary; fix)."""
     if markdown:
         lines = ["| rule | severity | on | checks | fix |", "|---|---|---|---|---|"]
-        lines += [f"| `{r.id}` | {r.severity} | {r.scope} | {r.summary} | {r.fix} |".replace("\n", " ") for r in rules]
+        lines += [f"| `{r.id}` | {r.severities.text()} | {r.scope} | {r.summary} | {r.fix} |".replace("\n", " ") for r in rules]
         return "\n".join(lines) + "\n"
-    blocks = [f"{r.id}  [{r.severity}, {r.scope}]\n  {r.summary}\n  fix: {r.fix}" for r in rules]
+    blocks = [f"{r.id}  [{r.severities.text()}, {r.scope}]\n  {r.summary}\n  fix: {r.fix}" for r in rules]
     footer = (
         "acknowledge a finding in the profile, one at a time: policy.exceptions "
         "[{rule, object: Kind/name (rules on objects) | key: profile.key (rules on the profile), reason}]"

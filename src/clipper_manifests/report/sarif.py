@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from clipper_manifests import __version__
-from clipper_manifests.catalog import all_rules, find_rule
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem
+from clipper_manifests.rules.registry import find_rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "note": "note"}
@@ -33,16 +33,15 @@ def _artifact(location: Location, root: Path) -> dict[str, Any]:
 
 
 def _rules(problems: list[Problem]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    known = all_rules()
     descriptors: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     for rule_id in sorted({problem.rule for problem in problems}):
-        info = find_rule(rule_id, known)
+        info = find_rule(rule_id)
         descriptor: dict[str, Any] = {"id": rule_id}
         if info is not None:
             descriptor["shortDescription"] = {"text": info.summary}
             descriptor["help"] = {"text": f"Fix: {info.fix}"}
-            descriptor["defaultConfiguration"] = {"level": LEVELS[info.severity.split("/")[0]]}
+            descriptor["defaultConfiguration"] = {"level": LEVELS[info.severities.worst.value]}
             descriptor["properties"] = {"scope": info.scope, **({"profileKeys": list(info.keys)} if info.keys else {})}
         index[rule_id] = len(descriptors)
         descriptors.append(descriptor)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from clipper_manifests.rules.registry import ERROR, declare
 from clipper_manifests.values.flux_stages import KUSTOMIZATION_API, folder_of
 
 SUBSTITUTION = re.compile(r"\$\{([^}:]+)(:=[^}]*)?\}")
@@ -137,3 +138,46 @@ def _collect_substitutable(node: Any, path: list[Any], found: list[tuple[tuple[A
             path.append(key)
             _collect_substitutable(value, path, found)
             path.pop()
+
+
+declare(
+    (
+        "flux-path",
+        ERROR,
+        "Every Flux Kustomization path, and every chart a HelmRelease takes from the Git source, is a folder this tool "
+        "generates for the cluster and keeps in out/ (`outputs` in clipper-manifests.yaml).",
+        "point the path at a folder of this profile under flux.outPath, or add the output to clipper-manifests.yaml's outputs",
+        ("flux.outPath", "flux.delivery"),
+    ),
+    (
+        "flux-depends-on",
+        ERROR,
+        "Every dependsOn names a Kustomization of the cluster, and the chain has no cycle.",
+        "fix the name, or break the cycle",
+        (),
+    ),
+    (
+        "flux-overlay",
+        ERROR,
+        "Exactly one Kustomization applies the apps folder (the overlay, or the HelmRelease folder with flux.delivery: helm).",
+        "keep one Kustomization whose path is the apps folder",
+        ("flux.delivery",),
+    ),
+    (
+        "flux-source",
+        ERROR,
+        "Every HelmRelease's sourceRef is a source emitted for the cluster, or the GitRepository `flux bootstrap` creates.",
+        "emit the HelmRepository, or fix spec.chart.spec.sourceRef",
+        ("flux.gitRepository",),
+    ),
+    (
+        "flux-substitute",
+        ERROR,
+        "Every `${VAR}` in the cluster's objects is defined by a postBuild.substitute or has a default; Flux would make it empty.",
+        "add it to postBuild.substitute, or give it a default (`${VAR:=value}`)",
+        (),
+    ),
+    scope="delivery",
+    stage="objects",
+    emitted_by="rules.delivery:check_delivery",
+)

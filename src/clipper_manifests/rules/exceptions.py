@@ -16,6 +16,7 @@ from typing import Any
 from clipper_manifests.problems import Problem, Severity
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import PolicyException
+from clipper_manifests.rules.registry import WARNING, declare
 
 UNUSED_RULE = "policy-exception-unused"
 
@@ -65,3 +66,17 @@ class Suppressions:
                 )
             )
         return problems
+
+
+declare(
+    (
+        "policy-exception-unused",
+        WARNING,
+        "Every policy exception in the profile suppresses something.",
+        "remove the exception, or fix its rule or object",
+        ("policy.exceptions",),
+    ),
+    scope="check",
+    stage="objects",
+    emitted_by="rules.exceptions:Suppressions.unused",
+)

@@ -15,6 +15,7 @@ from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.project import Project
+from clipper_manifests.rules.registry import ERROR, declare
 from clipper_manifests.yaml.read import location_of
 
 RULE = "identity-unique"
@@ -93,3 +94,18 @@ def identity_clashes(project: Project, built: dict[str, dict[str, tuple[str, Loc
         for what, (value, where) in held.items()
         if (others := [other for other in owners[(what, value)] if other != name])
     ]
+
+
+declare(
+    (
+        "identity-unique",
+        ERROR,
+        "No two profiles share a cluster name, a GKE static IP or a PostgreSQL backup archive (bucket folder and server name): a "
+        "profile made by extending or copying another must not take over its cluster's resources.",
+        "give the profile its own value of the key named",
+        ("cluster.name", "ingress.gcp.staticIpName", "postgres.inCluster.objectStore"),
+    ),
+    scope="check",
+    stage="build",
+    emitted_by="rules.identity:identity_clashes",
+)

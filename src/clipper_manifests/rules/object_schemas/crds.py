@@ -18,6 +18,7 @@ from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 from clipper_manifests.config import kind_allowed
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.rules.object_schemas.go_regex import rewrite_patterns
+from clipper_manifests.rules.registry import ERROR, declare
 
 BUILTIN_CATALOG = "crds"
 
@@ -71,3 +72,24 @@ def check_custom_resource(document: dict[str, Any], catalog: Path | None, allowe
         Problem(str(error.message), "crd-schema", path=json_path(list(error.absolute_path)) or "(object)")
         for error in compiled.errors(document)
     ]
+
+
+declare(
+    (
+        "crd-schema",
+        ERROR,
+        "Every custom resource matches its upstream CRD schema (the package's copy, or --crd-schemas), strictly.",
+        "fix or remove the field named",
+        (),
+    ),
+    (
+        "crd-schema-missing",
+        ERROR,
+        "Every custom resource has a schema in the catalog, unless its kind is allowed unknown.",
+        "add the schema, or list Kind.group under allowUnknownKinds in clipper-manifests.yaml",
+        (),
+    ),
+    scope="check",
+    stage="objects",
+    emitted_by="rules.object_schemas.crds:check_custom_resource",
+)

@@ -17,6 +17,7 @@ from typing import Any
 
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema, fast_registry
 from clipper_manifests.problems import Problem, json_path
+from clipper_manifests.rules.registry import ERROR, declare
 
 _STRICT_SUFFIX = "-local-strict"
 
@@ -140,3 +141,31 @@ def _message(error: Any) -> str:
     if error.validator == "additionalProperties":
         return f"unknown field: {error.message.split('(')[-1].rstrip(')')}"
     return str(error.message)
+
+
+declare(
+    (
+        "kubernetes-schema",
+        ERROR,
+        "Every built-in object matches the strict OpenAPI schema of the profile's Kubernetes version.",
+        "fix or remove the field named",
+        ("kubernetesVersion",),
+    ),
+    (
+        "kubernetes-version",
+        ERROR,
+        "The profile's Kubernetes version has installed schemas (kubernetes-validate).",
+        "use a version kubernetes-validate ships",
+        ("kubernetesVersion",),
+    ),
+    (
+        "api-version-removed",
+        ERROR,
+        "No object uses an apiVersion that the profile's Kubernetes version no longer serves.",
+        "use the apiVersion the message names",
+        ("kubernetesVersion",),
+    ),
+    scope="check",
+    stage="objects",
+    emitted_by="rules.object_schemas.kubernetes:check_builtin",
+)

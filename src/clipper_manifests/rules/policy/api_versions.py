@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from clipper_manifests.problems import Severity
 from clipper_manifests.rules.object_schemas.kubernetes import current_api_versions, served_in, supported_versions
-from clipper_manifests.rules.policy.objects import Finding, Objects, tree_rule
+from clipper_manifests.rules.policy.objects import Finding, Objects
+from clipper_manifests.rules.registry import (
+    WARNING,
+    tree_rule,
+)
 
 # apiVersion → the one to use (External Secrets Operator stopped serving v1beta1 in v0.17;
 # Flux serves only its GA APIs in current releases).
@@ -49,7 +52,7 @@ def removal(kind: str, api_version: str, version: str) -> str | None:
     "No object uses an apiVersion that a later Kubernetes version (or the operator's project) "
     "removes: upgrading the cluster would then break the apply. A warning until then.",
     "move the object to the apiVersion the message names",
-    severity=Severity.WARNING,
+    severities=WARNING,
     keys=("kubernetesVersion",),
 )
 def _deprecated(objects: Objects) -> Iterator[Finding]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects, pod_spec
 from clipper_manifests.rules.policy.workloads import SCALABLE, label, name, namespace, pod_labels, replica_range, selects
+from clipper_manifests.rules.registry import (
+    WARNING,
+    tree_rule,
+)
 
 
 def _multi_replica(objects: Objects) -> Iterator[tuple[Document, dict[str, Any], int]]:
@@ -120,7 +123,7 @@ def _hpa_requests(objects: Objects) -> Iterator[Finding]:
     "or pod anti-affinity), so one node or zone failure does not take them all. A warning: the "
     "scheduler still places the pods.",
     "add topologySpreadConstraints (zone, ScheduleAnyway) or a preferred podAntiAffinity on kubernetes.io/hostname",
-    severity=Severity.WARNING,
+    severities=WARNING,
     keys=("api.replicas", "frontend.replicas"),
 )
 def _spread(objects: Objects) -> Iterator[Finding]:

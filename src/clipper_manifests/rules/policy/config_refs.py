@@ -17,8 +17,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec
 from clipper_manifests.rules.policy.workloads import name, namespace
+from clipper_manifests.rules.registry import (
+    ERROR_OR_WARNING,
+    tree_rule,
+)
 
 Path = tuple[Any, ...]
 CNPG_SECRETS = ("app", "superuser", "ca", "server", "replication")
@@ -107,6 +111,7 @@ def _config_maps(objects: Objects) -> Iterator[Finding]:
     "Certificate or an operator; otherwise the pod never starts. A warning while the profile has no ExternalSecret.",
     "add an ExternalSecret whose target.name is the Secret, fix the name, or mark the reference optional: true",
     keys=("secrets",),
+    severities=ERROR_OR_WARNING,
 )
 def _secrets(objects: Objects) -> Iterator[Finding]:
     severity = Severity.ERROR if objects.of_kind("ExternalSecret") else Severity.WARNING

@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Finding, Objects, containers, object_rule, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Finding, Objects, containers, pod_spec
 from clipper_manifests.rules.policy.workloads import LONG_RUNNING
+from clipper_manifests.rules.registry import (
+    Severities,
+    object_rule,
+    tree_rule,
+)
 
 Path = tuple[Any, ...]
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
@@ -61,6 +66,7 @@ def image_problem(image: str) -> str | None:
     "are judged once, by the profile rule image-pinned.",
     "give the image a release tag or a digest",
     keys=("images",),
+    severities=Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
 )
 def _images(objects: Objects) -> Iterator[Finding]:
     for document in objects.documents:

@@ -12,8 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, Objects, containers, object_rule, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Objects, containers, pod_spec
+from clipper_manifests.rules.registry import (
+    WARNING,
+    object_rule,
+    tree_rule,
+)
 
 Path = tuple[Any, ...]
 MIN_UID = 10000
@@ -141,7 +145,7 @@ def _cpu_limited(resources: Any) -> bool:
     "idle node (latency spikes for the API, slow JVM starts), while the request already reserves its share; memory "
     "limits stay on every container (container-resources).",
     "remove resources.limits.cpu and size resources.requests.cpu instead",
-    severity=Severity.WARNING,
+    severities=WARNING,
 )
 def _cpu_limits(document: Document) -> Iterator[tuple[Path, str]]:
     found = pod_spec(document)

@@ -15,8 +15,11 @@ from importlib import resources
 from typing import Any
 
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
-from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, object_rule
+from clipper_manifests.rules.policy.objects import Document
+from clipper_manifests.rules.registry import (
+    WARNING,
+    object_rule,
+)
 
 
 @cache
@@ -54,7 +57,7 @@ def _values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
     "helm-values-schema",
     "Every chart the tool deploys has a values schema, so its values are checked.",
     "add the chart's sources to ../shared/charts and run scripts/refresh_values_schemas.py",
-    severity=Severity.WARNING,
+    severities=WARNING,
 )
 def _values_schema(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
     if document.get("kind") == "HelmRelease":

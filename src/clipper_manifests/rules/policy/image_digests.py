@@ -13,7 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec
+from clipper_manifests.rules.registry import (
+    PRODUCTION_ERROR,
+    tree_rule,
+)
 
 Path = tuple[Any, ...]
 
@@ -43,6 +47,7 @@ def workload_images(document: Document) -> Iterator[tuple[Path, str, str]]:
     "by the profile rule image-digest.",
     "append the image's digest to its reference in templates/platform.yaml and record where it was found in templates/IMAGE-DIGESTS.md",
     keys=("images",),
+    severities=PRODUCTION_ERROR,
 )
 def _digests(objects: Objects) -> Iterator[Finding]:
     severity = Severity.ERROR if objects.production else Severity.WARNING

@@ -18,7 +18,11 @@ from typing import Any
 
 from clipper_manifests.clock import today
 from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec
+from clipper_manifests.rules.registry import (
+    Severities,
+    tree_rule,
+)
 
 CNPG_OPERAND = "ghcr.io/cloudnative-pg/postgresql"
 BUILD_STAMP = re.compile(r"^[0-9]+\.[0-9]+-(?P<stamp>20[0-9]{6})[0-9]{4}-")
@@ -61,6 +65,7 @@ def image_age_problem(image: str, now: date) -> str | None:
     f"build date is at most {MAX_BUILD_AGE_DAYS} days old (CLIPPER_TODAY sets the date).",
     "pin a current 17.x immutable build by digest in templates/platform.yaml dataServices.postgres.image "
     "(ghcr.io/cloudnative-pg/postgresql:17.<minor>-<build>-standard-bookworm@sha256:…)",
+    severities=Severities.split((Severity.ERROR, Severity.WARNING), (Severity.WARNING,)),
 )
 def _postgres_image(objects: Objects) -> Iterator[Finding]:
     now = today()

@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
-from clipper_manifests.rules.policy.objects import Finding, Objects, tree_rule
+from clipper_manifests.rules.policy.objects import Finding, Objects
 from clipper_manifests.rules.policy.workloads import namespace, pod_templates, selects
+from clipper_manifests.rules.registry import (
+    ERROR_OR_WARNING,
+    tree_rule,
+)
 
 
 @tree_rule(
@@ -20,6 +24,7 @@ from clipper_manifests.rules.policy.workloads import namespace, pod_templates, s
     "Every pod is selected by a NetworkPolicy of its namespace (default deny plus allow-lists). "
     "A namespace with pods but no NetworkPolicy at all is a warning, once.",
     "add a NetworkPolicy whose podSelector matches the pod labels (or a default-deny with podSelector: {})",
+    severities=ERROR_OR_WARNING,
 )
 def _coverage(objects: Objects) -> Iterator[Finding]:
     policies = objects.of_kind("NetworkPolicy")

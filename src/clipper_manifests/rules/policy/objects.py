@@ -1,9 +1,10 @@
 """Policy rules on rendered objects (kube-score / kube-linter style), each with an id.
 
-A rule looks at one object (`object_rule`) or at every object one profile renders, in all of
-its folders (`tree_rule`), and yields findings: the object, a key path inside it, a message,
-and optionally a severity other than the rule's default. `keys` names the profile keys whose
-values a rule judges (for docs/profiles.md). Suppression is the profile's `policy.exceptions`.
+A rule (declared with rules.registry's `object_rule` or `tree_rule`) looks at one object or at
+every object one profile renders, in all of its folders, and yields findings: the object, a key
+path inside it, a message, and optionally a severity other than the rule's worst. `keys` names
+the profile keys whose values a rule judges (for docs/profiles.md). Suppression is the
+profile's `policy.exceptions`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from clipper_manifests.problems import Problem, Severity, json_path
+from clipper_manifests.rules.registry import registered
 
 Document = dict[str, Any]
 # (object, key path, message) or (object, key path, message, severity): the default is the rule's.
@@ -39,44 +41,6 @@ class Objects:
 
 
 TreeCheck = Callable[[Objects], Iterator[Finding]]
-
-
-@dataclass(frozen=True)
-class PolicyRule:
-    id: str
-    severity: Severity
-    summary: str
-    fix: str
-    check: TreeCheck
-    keys: tuple[str, ...] = ()  # profile keys whose values this rule judges
-
-
-POLICY_RULES: list[PolicyRule] = []
-
-
-def tree_rule(
-    rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR, keys: tuple[str, ...] = ()
-) -> Callable[[TreeCheck], TreeCheck]:
-    def register(check: TreeCheck) -> TreeCheck:
-        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, check, keys))
-        return check
-
-    return register
-
-
-def object_rule(
-    rule_id: str, summary: str, fix: str, severity: Severity = Severity.ERROR, keys: tuple[str, ...] = ()
-) -> Callable[[ObjectCheck], ObjectCheck]:
-    def register(check: ObjectCheck) -> ObjectCheck:
-        def over_tree(objects: Objects) -> Iterator[Finding]:
-            for document in objects.documents:
-                for path, message in check(document):
-                    yield document, path, message
-
-        POLICY_RULES.append(PolicyRule(rule_id, severity, summary, fix, over_tree, keys))
-        return check
-
-    return register
 
 
 POD_TEMPLATE_PATHS = {
@@ -117,10 +81,11 @@ def check_policy(
     if not isinstance(objects, Objects):
         objects = Objects(objects)
     problems = []
-    for rule in POLICY_RULES:
+    for rule in registered("policy"):
+        assert rule.check is not None  # registered() gives only rules with a check
         for finding in rule.check(objects):
             document, path, message = finding[0], finding[1], finding[2]
-            severity = finding[3] if len(finding) == 4 else rule.severity
+            severity = finding[3] if len(finding) == 4 else rule.severities.worst
             if suppressed(rule.id, document):
                 continue
             problem = Problem(
@@ -132,22 +97,3 @@ def check_policy(
             )
             problems.append(locate(problem, document))
     return problems
-
-
-# Importing the rule modules registers their rules, in this order (the order problems come in;
-# isort would sort it, so it is kept as written).
-# isort: off
-from clipper_manifests.rules.policy import api_versions  # noqa: E402, F401
-from clipper_manifests.rules.policy import availability  # noqa: E402, F401
-from clipper_manifests.rules.policy import config_refs  # noqa: E402, F401
-from clipper_manifests.rules.policy import containers as _containers  # noqa: E402, F401
-from clipper_manifests.rules.policy import hardening  # noqa: E402, F401
-from clipper_manifests.rules.policy import helm_values  # noqa: E402, F401
-from clipper_manifests.rules.policy import image_digests  # noqa: E402, F401
-from clipper_manifests.rules.policy import image_freshness  # noqa: E402, F401
-from clipper_manifests.rules.policy import network_coverage  # noqa: E402, F401
-from clipper_manifests.rules.policy import operator_names  # noqa: E402, F401
-from clipper_manifests.rules.policy import pod_security  # noqa: E402, F401
-from clipper_manifests.rules.policy import references  # noqa: E402, F401
-from clipper_manifests.rules.policy import secret_objects  # noqa: E402, F401
-# isort: on

@@ -16,8 +16,11 @@ from typing import Any
 
 import yaml
 
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects
 from clipper_manifests.rules.policy.workloads import name, namespace
+from clipper_manifests.rules.registry import (
+    tree_rule,
+)
 
 CNPG_GROUP = "postgresql.cnpg.io/"
 CNPG_SUFFIXES = {

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clipper_manifests.rules.policy.objects import Document, containers, object_rule, pod_spec
+from clipper_manifests.rules.policy.objects import Document, containers, pod_spec
+from clipper_manifests.rules.registry import (
+    object_rule,
+)
 
 ALLOWED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"}
 SAFE_CAPABILITIES = {"NET_BIND_SERVICE"}

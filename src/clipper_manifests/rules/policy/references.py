@@ -10,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clipper_manifests.rules.policy.objects import Document, Finding, Objects, tree_rule
+from clipper_manifests.rules.policy.objects import Document, Finding, Objects
 from clipper_manifests.rules.policy.workloads import hidden_pod_owners, label, name, namespace, pod_templates, selects, selects_map
+from clipper_manifests.rules.registry import (
+    tree_rule,
+)
 
 
 def _service_ports(service: Document) -> list[dict[str, Any]]:

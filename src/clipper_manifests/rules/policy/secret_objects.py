@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from clipper_manifests.rules.policy.objects import Document, object_rule
+from clipper_manifests.rules.policy.objects import Document
+from clipper_manifests.rules.registry import (
+    object_rule,
+)
 
 
 @object_rule(

@@ -1,56 +1,41 @@
-"""Profile rules: checks a JSON Schema cannot express, each with an id, a rationale and a fix."""
+"""Profile rules: checks a JSON Schema cannot express, each with an id, a rationale and a fix.
+These are the core ones (replicas, images, ingress); rules/profile/run.py runs them all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
-from clipper_manifests.problems import Problem, Severity, json_path
-from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_workloads import Image
-
-Finding = tuple[tuple[Any, ...], str, Severity]
-Check = Callable[[Profile], Iterator[Finding]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    summary: str
-    fix: str
-    check: Check
-
-
-RULES: list[Rule] = []
+from clipper_manifests.rules.profile.run import Finding, production_error
+from clipper_manifests.rules.registry import ERROR, PRODUCTION_ERROR, PRODUCTION_ONLY, WARNING, Severities, profile_rule
 
 # The seed's production floors; the Helm chart's values schema enforces the same (output/chart_values.py).
 PRODUCTION_MIN_API_REPLICAS = 3
 PRODUCTION_MIN_FRONTEND_REPLICAS = 2
 
 
-def production_error(profile: Profile) -> Severity:
-    """Strict in production, advice elsewhere."""
-    return Severity.ERROR if profile.is_production else Severity.WARNING
-
-
-def rule(rule_id: str, summary: str, fix: str) -> Callable[[Check], Check]:
-    def register(check: Check) -> Check:
-        RULES.append(Rule(rule_id, summary, fix, check))
-        return check
-
-    return register
-
-
-@rule("prod-api-replicas", "Production runs at least 3 API pods (seed: 3+).", "raise api.replicas.min to 3 or more")
+@profile_rule(
+    "prod-api-replicas",
+    "Production runs at least 3 API pods (seed: 3+).",
+    "raise api.replicas.min to 3 or more",
+    severities=PRODUCTION_ONLY,
+    keys=("api.replicas.min", "environment"),
+)
 def _api_replicas(profile: Profile) -> Iterator[Finding]:
     floor = PRODUCTION_MIN_API_REPLICAS
     if profile.is_production and profile.api.replicas.min < floor:
         yield ("api", "replicas", "min"), f"{profile.api.replicas.min} is less than the minimum of {floor} for production", Severity.ERROR
 
 
-@rule("prod-frontend-replicas", "Production runs at least 2 frontend pods (seed: 2+).", "raise frontend.replicas.min to 2 or more")
+@profile_rule(
+    "prod-frontend-replicas",
+    "Production runs at least 2 frontend pods (seed: 2+).",
+    "raise frontend.replicas.min to 2 or more",
+    severities=PRODUCTION_ONLY,
+    keys=("environment", "frontend.replicas.min"),
+)
 def _frontend_replicas(profile: Profile) -> Iterator[Finding]:
     if profile.is_production and profile.frontend.replicas.min < PRODUCTION_MIN_FRONTEND_REPLICAS:
         yield (
@@ -60,27 +45,37 @@ def _frontend_replicas(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule("replica-range", "Replica bounds must be ordered.", "make replicas.min no larger than replicas.max")
+@profile_rule(
+    "replica-range",
+    "Replica bounds must be ordered.",
+    "make replicas.min no larger than replicas.max",
+    severities=ERROR,
+    keys=("api.replicas", "frontend.replicas"),
+)
 def _replica_range(profile: Profile) -> Iterator[Finding]:
     for section, bounds in (("api", profile.api.replicas), ("frontend", profile.frontend.replicas)):
         if bounds.min > bounds.max:
             yield (section, "replicas"), f"min {bounds.min} is larger than max {bounds.max}", Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "api-scheduler-fanout",
     "Every API pod runs the background schedulers (no leader election), so many pods multiply that work.",
     "keep api.replicas.max at 20 or below unless the schedulers can take it",
+    severities=WARNING,
+    keys=("api.replicas.max",),
 )
 def _scheduler_fanout(profile: Profile) -> Iterator[Finding]:
     if profile.api.replicas.max > 20:
         yield ("api", "replicas", "max"), f"{profile.api.replicas.max} API pods would each run the schedulers", Severity.WARNING
 
 
-@rule(
+@profile_rule(
     "image-pinned",
     "Images are pinned by tag or digest; `latest` is never acceptable in production.",
     "set images.<name>.tag to a release or images.<name>.digest",
+    severities=Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
+    keys=("environment", "images.api", "images.frontend", "images.migrations", "images.tools"),
 )
 def _images_pinned(profile: Profile) -> Iterator[Finding]:
     images: dict[str, Image] = {"api": profile.images.api, "frontend": profile.images.frontend, "migrations": profile.images.migrations}
@@ -94,11 +89,13 @@ def _images_pinned(profile: Profile) -> Iterator[Finding]:
             yield ("images", name, "tag"), "`latest` is not a pinned tag", severity
 
 
-@rule(
+@profile_rule(
     "image-digest",
     "Production pins every image it sets by digest (`tag@sha256:…`, a tag can be moved); elsewhere a missing digest is a "
     "warning. Clipper's release pipeline writes images.<name>.digest beside the tag (docs/security-posture.md).",
     "set images.<name>.digest to the digest the release pipeline recorded for the tag",
+    severities=PRODUCTION_ERROR,
+    keys=("images.api", "images.frontend", "images.migrations", "images.tools"),
 )
 def _images_digest(profile: Profile) -> Iterator[Finding]:
     images: dict[str, Image | None] = {"api": profile.images.api, "frontend": profile.images.frontend}
@@ -109,10 +106,12 @@ def _images_digest(profile: Profile) -> Iterator[Finding]:
         yield ("images",), f"{', '.join(missing)} run by tag only: a tag can be moved to another image", production_error(profile)
 
 
-@rule(
+@profile_rule(
     "ingress-nginx-retired",
     "ingress-nginx is retired upstream (no releases or CVE fixes since March 2026).",
     "plan a move to ingress.controller: traefik",
+    severities=WARNING,
+    keys=("ingress.controller",),
 )
 def _nginx_retired(profile: Profile) -> Iterator[Finding]:
     if profile.ingress.controller == "nginx":
@@ -123,44 +122,14 @@ def _nginx_retired(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "ingress-provider-settings",
     "Only the profile's own provider has load-balancer settings.",
     "remove the other providers' blocks under ingress",
+    severities=ERROR,
+    keys=("ingress", "provider"),
 )
 def _ingress_provider(profile: Profile) -> Iterator[Finding]:
     for provider in ("aws", "gcp", "digitalocean"):
         if provider != profile.provider and getattr(profile.ingress, provider) is not None:
             yield ("ingress", provider), f"ingress.{provider} is set, but the provider is {profile.provider}", Severity.ERROR
-
-
-def check_rules(profile: Profile, merged: MergedProfile) -> list[Problem]:
-    problems = []
-    for item in RULES:
-        for key_path, message, severity in item.check(profile):
-            problems.append(
-                Problem(
-                    message=f"{message}; {item.fix}" if severity is Severity.ERROR else message,
-                    rule=item.id,
-                    severity=severity,
-                    path=json_path(key_path),
-                    location=merged.location(key_path),
-                    profile=profile.name,
-                )
-            )
-    return problems
-
-
-# Importing the rule modules registers their rules, in this order (the order problems come in;
-# isort would sort it, so it is kept as written).
-# isort: off
-from clipper_manifests.rules.profile import postgres  # noqa: E402, F401
-from clipper_manifests.rules.profile import redis_opensearch  # noqa: E402, F401
-from clipper_manifests.rules.profile import recovery  # noqa: E402, F401
-from clipper_manifests.rules.profile import edge  # noqa: E402, F401
-from clipper_manifests.rules.profile import endpoints  # noqa: E402, F401
-from clipper_manifests.rules.profile import kubernetes_values  # noqa: E402, F401
-from clipper_manifests.rules.profile import monitoring  # noqa: E402, F401
-from clipper_manifests.rules.profile import region  # noqa: E402, F401
-from clipper_manifests.rules.profile import resources  # noqa: E402, F401
-# isort: on

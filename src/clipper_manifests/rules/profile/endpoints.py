@@ -25,7 +25,11 @@ from urllib.parse import urlsplit
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
+from clipper_manifests.rules.registry import (
+    ERROR,
+    profile_rule,
+)
 
 DIGITALOCEAN_DATABASES = ".db.ondigitalocean.com"
 AWS_OPENSEARCH = ".es.amazonaws.com"
@@ -61,12 +65,14 @@ def _covers_public(cidrs: tuple[str, ...]) -> bool:
     return any(not IPv4Network(cidr).is_private for cidr in cidrs)
 
 
-@rule(
+@profile_rule(
     "managed-endpoint-private",
     "A managed endpoint resolves inside the CIDRs the NetworkPolicies allow for it: its private (VPC) "
     "name by the provider's naming, or an address inside network.endpoints.<service>.cidrs.",
     "use the provider's private endpoint (DigitalOcean: private-<host>; Amazon OpenSearch Service: a VPC domain, vpc-<host>), "
     "or correct network.endpoints.<service>.cidrs",
+    severities=ERROR,
+    keys=("network.endpoints",),
 )
 def _endpoint_private(profile: Profile) -> Iterator[Finding]:
     for service, where, host in endpoints(profile):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
 from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.rules.registry import ERROR, declare
 from clipper_manifests.yaml.read import location_of
 
 
@@ -33,3 +34,18 @@ def environment_conflicts(merged: MergedProfile) -> list[Problem]:
 
 def _short(location: Location) -> str:
     return f"{location.path.name}:{location.line}"
+
+
+declare(
+    (
+        "extends-environment",
+        ERROR,
+        "Every file a profile extends that sets `environment` sets the same one: a staging profile never silently becomes "
+        "production by extending a production profile.",
+        "extend the environment's partials (e.g. _staging, _aws) instead of a profile of the other environment",
+        ("environment", "extends"),
+    ),
+    scope="check",
+    stage="profile",
+    emitted_by="rules.profile.extends:environment_conflicts",
+)

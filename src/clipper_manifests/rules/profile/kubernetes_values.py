@@ -8,7 +8,11 @@ from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
+from clipper_manifests.rules.registry import (
+    ERROR,
+    profile_rule,
+)
 from clipper_manifests.values.postgres import is_ip_address
 
 _DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")
@@ -25,11 +29,13 @@ def _endpoints(profile: Profile) -> Iterator[tuple[tuple[object, ...], str]]:
         yield ("redis", "managed", "endpoint"), redis.endpoint
 
 
-@rule(
+@profile_rule(
     "kubernetes-value",
     "Profile values that land in Kubernetes fields pass the API server's own checks: an Ingress host is a "
     "DNS name, never an IP address; an endpoint written as four numbers is a valid IPv4 address.",
     "use a DNS name for domain, and valid IPv4 addresses (or host names) for managed endpoints",
+    severities=ERROR,
+    keys=("domain",),
 )
 def _kubernetes_values(profile: Profile) -> Iterator[Finding]:
     if _DOTTED.fullmatch(profile.domain):

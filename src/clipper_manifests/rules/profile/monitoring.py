@@ -8,16 +8,23 @@ from datetime import date
 from clipper_manifests.clock import today
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
+from clipper_manifests.rules.registry import (
+    ERROR,
+    WARNING,
+    profile_rule,
+)
 from clipper_manifests.values.monitoring_targets import in_cluster
 
 DAILY_BACKUP_HOURS = 24
 
 
-@rule(
+@profile_rule(
     "alert-backup-age",
     "The backup-age alert leaves time for the daily base backup to finish, or it fires every day.",
     "set monitoring.thresholds.backupMaxAgeHours above 24 (26 gives a daily backup two hours)",
+    severities=ERROR,
+    keys=("monitoring.thresholds.backupMaxAgeHours",),
 )
 def _backup_age(profile: Profile) -> Iterator[Finding]:
     hours = profile.monitoring.thresholds.backup_max_age_hours
@@ -29,10 +36,12 @@ def _backup_age(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "alert-receiver-settings",
     "Only the chosen alert receiver's settings are used.",
     "remove the settings of the receiver the profile does not use",
+    severities=WARNING,
+    keys=("monitoring.alerting",),
 )
 def _receiver_settings(profile: Profile) -> Iterator[Finding]:
     alerting = profile.monitoring.alerting
@@ -51,10 +60,12 @@ def _receiver_settings(profile: Profile) -> Iterator[Finding]:
 OPSGENIE_API_END = date(2027, 4, 5)
 
 
-@rule(
+@profile_rule(
     "alert-opsgenie-end-of-life",
     "Opsgenie's API stops on 2027-04-05 (earlier once a site has migrated): alerts sent there would page nobody.",
     "move monitoring.alerting.receiver to pagerduty (the default) before 2027-04-05",
+    severities=WARNING,
+    keys=("monitoring.alerting.receiver",),
 )
 def _opsgenie_end_of_life(profile: Profile) -> Iterator[Finding]:
     if profile.monitoring.alerting.receiver == "opsgenie" and today() < OPSGENIE_API_END:
@@ -67,10 +78,12 @@ def _opsgenie_end_of_life(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "alert-opsgenie-ended",
     "Opsgenie's API stopped on 2027-04-05: alerts sent there page nobody.",
     "set monitoring.alerting.receiver to pagerduty (the default)",
+    severities=ERROR,
+    keys=("monitoring.alerting.receiver",),
 )
 def _opsgenie_ended(profile: Profile) -> Iterator[Finding]:
     # A separate rule, so an exception that acknowledged the warning does not silence this error.

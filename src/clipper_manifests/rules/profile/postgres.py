@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules import cron_syntax
-from clipper_manifests.rules.profile.core import Finding, production_error, rule
+from clipper_manifests.rules.profile.run import Finding, production_error
+from clipper_manifests.rules.registry import (
+    ERROR,
+    PRODUCTION_ERROR,
+    PRODUCTION_ONLY,
+    Severities,
+    profile_rule,
+)
 from clipper_manifests.values import postgres
 
 BACKUP = ("postgres", "backup")
@@ -18,10 +25,12 @@ PROD_RETENTION_DAYS = 7
 SPACES_HOST = "digitaloceanspaces.com"
 
 
-@rule(
+@profile_rule(
     "postgres-backup-schedule",
     "The in-cluster base backup schedule is a CloudNativePG cron expression: six fields, seconds first.",
     "write postgres.backup.schedule with six fields, e.g. '0 0 3 * * *' (03:00:00 every day)",
+    severities=ERROR,
+    keys=("postgres.backup.schedule", "postgres.mode"),
 )
 def _backup_schedule(profile: Profile) -> Iterator[Finding]:
     if profile.postgres.mode != "in-cluster":
@@ -34,10 +43,12 @@ def _backup_schedule(profile: Profile) -> Iterator[Finding]:
         yield (*BACKUP, "schedule"), problem, Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "postgres-backup-daily",
     "Production takes a base backup every day (seed: daily backups).",
     "in-cluster: make postgres.backup.schedule fire every day ('0 0 3 * * *'); managed: declare postgres.backup.window",
+    severities=PRODUCTION_ERROR,
+    keys=("environment", "postgres.backup", "postgres.mode"),
 )
 def _backup_daily(profile: Profile) -> Iterator[Finding]:
     backup = profile.postgres.backup
@@ -49,10 +60,12 @@ def _backup_daily(profile: Profile) -> Iterator[Finding]:
         yield BACKUP, "no daily backup window is declared for the managed database", production_error(profile)
 
 
-@rule(
+@profile_rule(
     "postgres-backup-retention",
     "Production keeps backups for at least 7 days (seed).",
     "raise postgres.backup.retentionDays to 7 or more",
+    severities=PRODUCTION_ONLY,
+    keys=("environment", "postgres.backup.retentionDays"),
 )
 def _backup_retention(profile: Profile) -> Iterator[Finding]:
     days = profile.postgres.backup.retention_days
@@ -64,10 +77,12 @@ def _backup_retention(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "postgres-backup-pitr",
     "Production can restore to a point in time (seed: PITR); in-cluster backups always archive WAL.",
     "set postgres.backup.pitr: true (and turn point-in-time recovery on at the provider)",
+    severities=ERROR,
+    keys=("environment", "postgres.backup.pitr", "postgres.mode"),
 )
 def _backup_pitr(profile: Profile) -> Iterator[Finding]:
     if profile.postgres.backup.pitr:
@@ -82,10 +97,12 @@ def _backup_pitr(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "postgres-backup-encryption",
     "Production backups are encrypted at rest (seed), and the object store can actually do it.",
     "set postgres.backup.encryption: true; on S3 set inCluster.objectStore.serverSideEncryption",
+    severities=Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
+    keys=("environment", "postgres.backup", "postgres.inCluster", "postgres.inCluster.objectStore", "postgres.mode"),
 )
 def _backup_encryption(profile: Profile) -> Iterator[Finding]:
     backup = profile.postgres.backup
@@ -108,10 +125,12 @@ def _backup_encryption(profile: Profile) -> Iterator[Finding]:
         yield (*where, "destinationPath"), "encryption is declared but no serverSideEncryption is set for the S3 bucket", Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "postgres-backup-rpo",
     "Production declares an RPO of at most 1 hour that the configuration can meet (WAL archive timeout or provider PITR lag).",
     "lower postgres.backup.rpoMinutes to 60 or less, and keep inCluster.archiveTimeoutSeconds or backup.pitrGranularityMinutes within it",
+    severities=PRODUCTION_ERROR,
+    keys=("environment", "postgres.backup", "postgres.mode"),
 )
 def _backup_rpo(profile: Profile) -> Iterator[Finding]:
     backup = profile.postgres.backup
@@ -141,10 +160,12 @@ def _backup_rpo(profile: Profile) -> Iterator[Finding]:
         yield where, f"the declared RPO of {backup.rpo_minutes} minutes cannot be met: {why}", production_error(profile)
 
 
-@rule(
+@profile_rule(
     "postgres-backup-rto",
     "Production declares a recovery time objective of at most 1 hour (seed).",
     "set postgres.backup.rtoMinutes to 60 or less, and rehearse a restore that fits",
+    severities=PRODUCTION_ONLY,
+    keys=("environment", "postgres.backup.rtoMinutes"),
 )
 def _backup_rto(profile: Profile) -> Iterator[Finding]:
     rto = profile.postgres.backup.rto_minutes
@@ -152,10 +173,12 @@ def _backup_rto(profile: Profile) -> Iterator[Finding]:
         yield (*BACKUP, "rtoMinutes"), f"an RTO of {rto} minutes is more than the {PROD_RTO_MINUTES} production allows", Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "postgres-object-store",
     "The backup bucket matches the provider and the backup sidecar has credentials for it.",
     "AWS: s3:// and cloudIdentity.awsRoleArn; GCP: gs:// and cloudIdentity.gcpServiceAccount; DigitalOcean: s3:// and endpointUrl",
+    severities=ERROR,
+    keys=("postgres.inCluster", "postgres.mode", "provider"),
 )
 def _object_store(profile: Profile) -> Iterator[Finding]:
     in_cluster = profile.postgres.in_cluster
@@ -181,10 +204,12 @@ def _object_store(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "postgres-instances",
     "Production runs 3 PostgreSQL instances in the cluster: a primary and two replicas to fail over to.",
     "raise postgres.inCluster.instances to 3",
+    severities=PRODUCTION_ONLY,
+    keys=("environment", "postgres.inCluster", "postgres.mode"),
 )
 def _instances(profile: Profile) -> Iterator[Finding]:
     in_cluster = profile.postgres.in_cluster

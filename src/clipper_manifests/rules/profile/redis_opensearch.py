@@ -6,14 +6,22 @@ from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
+from clipper_manifests.rules.registry import (
+    ERROR,
+    NOTE,
+    WARNING,
+    profile_rule,
+)
 from clipper_manifests.values import redis_opensearch
 
 
-@rule(
+@profile_rule(
     "redis-primaries",
     "Redis Cluster needs at least 3 primaries (each here gets a replica, so production runs 3 + 3).",
     "set redis.inCluster.primaries to 3 or more",
+    severities=ERROR,
+    keys=("redis.inCluster", "redis.mode"),
 )
 def _redis_primaries(profile: Profile) -> Iterator[Finding]:
     in_cluster = profile.redis.in_cluster
@@ -25,10 +33,12 @@ def _redis_primaries(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "redis-managed-engine",
     "Managed offers run Valkey or Redis OSS 7.x rather than Redis 8; both speak the protocol the API's client uses.",
     "nothing to do",
+    severities=NOTE,
+    keys=("provider", "redis.mode"),
 )
 def _redis_engine(profile: Profile) -> Iterator[Finding]:
     if profile.redis.mode == "managed":
@@ -36,11 +46,13 @@ def _redis_engine(profile: Profile) -> Iterator[Finding]:
         yield ("redis", "mode"), f"{offer} runs Valkey or Redis OSS 7.x, not Redis 8: wire-compatible with the API's client", Severity.NOTE
 
 
-@rule(
+@profile_rule(
     "redis-managed-kind",
     "A managed Redis runs in cluster mode: the API's client is cluster-aware (seed: Redis Cluster), and a "
     "standalone instance answers its CLUSTER commands with an error.",
     "create the cache with cluster mode enabled (ElastiCache cluster mode, Memorystore for Redis Cluster); set redis.managed.kind: cluster",
+    severities=ERROR,
+    keys=("redis.managed", "redis.mode"),
 )
 def _redis_kind(profile: Profile) -> Iterator[Finding]:
     managed = profile.redis.managed
@@ -52,10 +64,12 @@ def _redis_kind(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "redis-managed-tls",
     "The API's Redis client has no TLS option, so it cannot use an endpoint that only accepts TLS.",
     "turn in-transit encryption off on the managed cache, or use redis.mode: in-cluster",
+    severities=ERROR,
+    keys=("provider", "redis.managed", "redis.managed.tls", "redis.mode"),
 )
 def _redis_tls(profile: Profile) -> Iterator[Finding]:
     if profile.redis.mode != "managed" or profile.redis.managed is None:
@@ -70,10 +84,12 @@ def _redis_tls(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "opensearch-version",
     "The API is built against OpenSearch 2.11 (seed: 2.11.1).",
     "set opensearch.version to 2.11.1 (or the provider's 2.11 engine)",
+    severities=ERROR,
+    keys=("opensearch.version",),
 )
 def _opensearch_version(profile: Profile) -> Iterator[Finding]:
     version = profile.opensearch.version
@@ -81,10 +97,12 @@ def _opensearch_version(profile: Profile) -> Iterator[Finding]:
         yield ("opensearch", "version"), f"{version} is not an OpenSearch 2.11.x release", Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "opensearch-nodes",
     "In-cluster OpenSearch runs at least 3 cluster-manager + data nodes (seed), so a majority survives losing one.",
     "set opensearch.inCluster.nodes to 3 or more",
+    severities=ERROR,
+    keys=("opensearch.inCluster", "opensearch.mode"),
 )
 def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
     in_cluster = profile.opensearch.in_cluster
@@ -96,21 +114,25 @@ def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@rule(
+@profile_rule(
     "opensearch-managed-provider",
     "Google Cloud has no managed OpenSearch.",
     "use opensearch.mode: in-cluster (3 nodes in the cluster) or external "
     "(a hosted OpenSearch-compatible URL, e.g. Aiven, with basic auth from External Secrets)",
+    severities=ERROR,
+    keys=("opensearch.mode", "provider"),
 )
 def _opensearch_managed_provider(profile: Profile) -> Iterator[Finding]:
     if profile.opensearch.mode == "managed" and profile.provider == "gcp":
         yield ("opensearch", "mode"), "Google Cloud offers no managed OpenSearch service", Severity.ERROR
 
 
-@rule(
+@profile_rule(
     "opensearch-external-api",
     "An external search endpoint must speak the OpenSearch API: the API's client is an OpenSearch client with basic auth.",
     "point opensearch.external.url at an OpenSearch 2.11-compatible service",
+    severities=WARNING,
+    keys=("opensearch.mode",),
 )
 def _opensearch_external(profile: Profile) -> Iterator[Finding]:
     if profile.opensearch.mode == "external":

@@ -6,15 +6,21 @@ from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
+from clipper_manifests.rules.registry import (
+    ERROR_OR_WARNING,
+    profile_rule,
+)
 
 
-@rule(
+@profile_rule(
     "region-agrees",
     "Region-bound values name the cluster's region: an AWS load balancer can only use an ACM certificate of its own "
     "region; a Secrets Manager store in another region works, but every secret read then crosses regions.",
     "use values of cluster.region (a certificate issued or imported there; secrets.aws.region equal to it), or "
     "acknowledge a deliberate cross-region secret store in policy.exceptions",
+    severities=ERROR_OR_WARNING,
+    keys=("cluster.region", "ingress.aws", "secrets.aws", "secrets.backend"),
 )
 def _region_agrees(profile: Profile) -> Iterator[Finding]:
     region = profile.cluster.region

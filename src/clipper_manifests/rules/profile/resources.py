@@ -7,8 +7,12 @@ from collections.abc import Iterator
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_workloads import Resources
-from clipper_manifests.rules.profile.core import Finding, rule
+from clipper_manifests.rules.profile.run import Finding
 from clipper_manifests.rules.quantities import cpu_millicores, memory_bytes
+from clipper_manifests.rules.registry import (
+    ERROR,
+    profile_rule,
+)
 
 
 def _sections(profile: Profile) -> Iterator[tuple[tuple[str, ...], Resources]]:
@@ -20,10 +24,18 @@ def _sections(profile: Profile) -> Iterator[tuple[tuple[str, ...], Resources]]:
             yield (service, "inCluster", "resources"), in_cluster.resources
 
 
-@rule(
+@profile_rule(
     "resources-request-within-limit",
     "A container's request may not exceed its limit: the API server refuses such a pod template.",
     "lower the request to the limit or below, or raise the limit",
+    severities=ERROR,
+    keys=(
+        "api.resources",
+        "frontend.resources",
+        "postgres.inCluster.resources",
+        "redis.inCluster.resources",
+        "opensearch.inCluster.resources",
+    ),
 )
 def _request_within_limit(profile: Profile) -> Iterator[Finding]:
     for path, resources in _sections(profile):

@@ -8,6 +8,7 @@ from typing import Any
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.schema import schema_validator
+from clipper_manifests.rules.registry import ERROR, declare
 
 
 def check_profile_schema(profile: MergedProfile) -> list[Problem]:
@@ -67,3 +68,17 @@ def _problem(
         location=profile.location(key_path),
         profile=profile.name,
     )
+
+
+declare(
+    (
+        "schema:<keyword>",
+        ERROR,
+        "The merged profile matches the profile JSON Schema (the failing keyword is in the id).",
+        "fix the key named; docs/profiles.md lists every key",
+        ("*",),
+    ),
+    scope="check",
+    stage="profile",
+    emitted_by="rules.profile.schema_check:check_profile_schema",
+)

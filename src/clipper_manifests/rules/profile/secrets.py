@@ -11,6 +11,7 @@ from clipper_manifests import clock
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.rules.registry import ERROR, WARNING, declare
 from clipper_manifests.values import secret_rotation
 from clipper_manifests.values.external_secrets import REMOTE_KEY_NAMES, catalog, in_cluster, reference, used_concerns
 from clipper_manifests.values.network import SERVICES
@@ -111,3 +112,95 @@ def check_secret_rules(profile: Profile, merged: MergedProfile, platform: dict[s
     return [
         Problem(message, rule, severity, json_path(path), merged.location(path), profile.name) for path, rule, message, severity in findings
     ]
+
+
+declare(
+    (
+        "secret-rotation-due",
+        WARNING,
+        "A rotating secret is older than 75 days.",
+        "rotate it before day 90 and update lastRotated",
+        ("secrets.rotation",),
+    ),
+    (
+        "secret-rotation-overdue",
+        ERROR,
+        "A rotating secret is older than 90 days (seed: JWT and API keys rotate quarterly).",
+        "rotate it in the store and set secrets.rotation.<secret>.lastRotated to the day",
+        ("secrets.rotation",),
+    ),
+    (
+        "secret-rotation-missing",
+        ERROR,
+        "Every rotating secret the profile reads has a rotation date.",
+        "add secrets.rotation.<secret>.lastRotated",
+        ("secrets.rotation",),
+    ),
+    (
+        "secret-rotation-date",
+        ERROR,
+        "Rotation dates are calendar dates, not in the future.",
+        "write the date as YYYY-MM-DD",
+        ("secrets.rotation",),
+    ),
+    (
+        "secret-rotation-unknown",
+        WARNING,
+        "Rotation records name secrets the platform reads.",
+        "fix the name or remove the record",
+        ("secrets.rotation",),
+    ),
+    (
+        "secret-refresh-interval",
+        ERROR,
+        "ExternalSecrets refresh at least hourly, so a rotated value reaches the cluster within the hour.",
+        "set secrets.refreshInterval to 1h or less",
+        ("secrets.refreshInterval",),
+    ),
+    (
+        "secret-backend-settings",
+        WARNING,
+        "Settings of a backend other than the chosen one are ignored (a child profile cannot remove a parent's block).",
+        "remove the other backends' blocks where you can",
+        ("secrets.backend",),
+    ),
+    (
+        "secret-remote-key-unknown",
+        ERROR,
+        "remoteKeys overrides name keys the platform reads.",
+        "use a name from `clipper-manifests secrets`",
+        ("secrets.remoteKeys",),
+    ),
+    (
+        "secret-remote-key-name",
+        ERROR,
+        "Every remote key is a name the backend accepts (GCP and Azure allow no '/').",
+        "rename the key in secrets.remoteKeys",
+        ("secrets.remoteKeys",),
+    ),
+    (
+        "secret-signed-token-source",
+        ERROR,
+        "A token signed with a key (the metrics bearer JWT, signed with JWT_PRIVATE_KEY) is read from the key's remote secret, "
+        "so one rotation replaces both.",
+        "point secrets.remoteKeys.METRICS_TOKEN at the remote secret of JWT_PRIVATE_KEY",
+        ("secrets.remoteKeys",),
+    ),
+    (
+        "network-endpoint-missing",
+        ERROR,
+        "A data service outside the cluster has the CIDRs its NetworkPolicy opens.",
+        "set network.endpoints.<service>.cidrs",
+        ("network.endpoints",),
+    ),
+    (
+        "network-endpoint-unused",
+        WARNING,
+        "Endpoint CIDRs are declared only for services outside the cluster.",
+        "remove the entry",
+        ("network.endpoints",),
+    ),
+    scope="profile",
+    stage="profile",
+    emitted_by="rules.profile.secrets:check_secret_rules",
+)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
 from clipper_manifests.render import layout
+from clipper_manifests.rules.registry import ERROR, WARNING, declare
 from clipper_manifests.rules.secrets.scanner import Finding, has_findings, scan_text
 
 if TYPE_CHECKING:
@@ -86,3 +87,31 @@ def _unused_allowances(build: Build, used: set[tuple[str, str]]) -> list[Problem
                 message = f"no finding has fingerprint {entry.fingerprint} any more; remove the allowance"
                 problems.append(Problem(message, "secret-allowance-unused", Severity.WARNING, "secrets.scanner.allow", where, name))
     return problems
+
+
+declare(
+    (
+        "secret-in-profile",
+        ERROR,
+        "No profile holds secret material (private keys, cloud and API keys, tokens, random-looking strings).",
+        "move the value to the secret store; if it is not a secret, allow its fingerprint with a reason",
+        ("secrets.scanner.allow",),
+    ),
+    (
+        "secret-in-output",
+        ERROR,
+        "No rendered file holds secret material.",
+        "find the template or profile value that put it there; allow its fingerprint only if it is not a secret",
+        ("secrets.scanner.allow",),
+    ),
+    (
+        "secret-allowance-unused",
+        WARNING,
+        "Every scanner allowance still matches a finding.",
+        "remove the allowance",
+        ("secrets.scanner.allow",),
+    ),
+    scope="secrets",
+    stage="build",
+    emitted_by="rules.secrets.scan:scan_build",
+)

@@ -11,6 +11,7 @@ from typing import Any
 
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules.policy.objects import Document, pod_spec
+from clipper_manifests.rules.registry import ERROR, declare
 from clipper_manifests.rules.security.reachability_model import PROBE_PORTS, Evaluator, Flow, Party
 from clipper_manifests.rules.security.reachability_world import World, build_world
 
@@ -108,3 +109,25 @@ def _renamed(node: Any, namespace: str) -> Any:
     if isinstance(node, (list, tuple)):
         return [_renamed(item, namespace) for item in node]
     return node
+
+
+declare(
+    (
+        "network-required-flow",
+        ERROR,
+        "The NetworkPolicies allow every flow the platform needs: DNS, ingress controller → API and frontend, Prometheus → API, "
+        "API → data services and internet 443.",
+        "add or fix the NetworkPolicy for the flow named",
+        ("network",),
+    ),
+    (
+        "network-unexpected-flow",
+        ERROR,
+        "The NetworkPolicies allow nothing else: default deny, in and out.",
+        "narrow the rule named (its peers or ports)",
+        ("network",),
+    ),
+    scope="security",
+    stage="objects",
+    emitted_by="rules.security.reachability_check:check_reachability",
+)

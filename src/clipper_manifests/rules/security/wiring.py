@@ -10,6 +10,7 @@ from typing import Any
 from clipper_manifests.problems import Problem, Severity, json_path
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules.policy.objects import Document, containers, pod_spec
+from clipper_manifests.rules.registry import ERROR, declare
 from clipper_manifests.rules.security.reachability_check import check_reachability
 
 Finding = tuple[Document, tuple[Any, ...], str, str]  # object, key path, rule id, message
@@ -156,3 +157,38 @@ def check_security(profile: Profile, platform: dict[str, Any], documents: list[D
         problem = Problem(message=message, rule=rule, severity=Severity.ERROR, path=json_path(path), profile=profile.name)
         problems.append(locate(problem, document))
     return problems
+
+
+declare(
+    (
+        "api-secret-provided",
+        ERROR,
+        "Every secret variable of the API (platform.md) is a key of an ExternalSecret the API reads.",
+        "add it to the api-secrets ExternalSecret",
+        (),
+    ),
+    (
+        "api-required-env",
+        ERROR,
+        "Every variable the API cannot start without (MFA_ENCRYPTION_KEY, the DB_* parts) comes from its ConfigMap or an ExternalSecret.",
+        "provide the variable",
+        (),
+    ),
+    (
+        "secret-key-provided",
+        ERROR,
+        "Every secretKeyRef names a key an ExternalSecret produces.",
+        "fix the reference or add the key to the ExternalSecret",
+        (),
+    ),
+    (
+        "api-no-kubernetes-access",
+        ERROR,
+        "The API has no Role or RoleBinding and mounts no service-account token.",
+        "remove the binding; set automountServiceAccountToken: false",
+        (),
+    ),
+    scope="security",
+    stage="objects",
+    emitted_by="rules.security.wiring:check_security",
+)

@@ -157,7 +157,7 @@ def _build(
     compare: bool = False,
     files: bool = True,
 ) -> Any:
-    from clipper_manifests.build import Builder
+    from clipper_manifests.pipeline.builder import Builder
     from clipper_manifests.problems import Severity
     from clipper_manifests.report.formats import REPORTERS, pick_format
 
@@ -477,7 +477,7 @@ def schema(
 
 
 def _report_profiles(project: Project, names: list[str], report_format: str) -> None:
-    from clipper_manifests.profile_check import check_profiles
+    from clipper_manifests.pipeline.profile_stages import check_profiles
     from clipper_manifests.report.formats import REPORTERS, pick_format
 
     problems = check_profiles(project, names)

@@ -24,7 +24,7 @@ class Problem:
     profile: str = ""
     hint: str = ""
     # Problems in rendered objects: the template (and line) that wrote the value, and the
-    # profile key it came from, where sources.py can tell; empty otherwise.
+    # profile key it came from, where pipeline/provenance.py can tell; empty otherwise.
     template: Location | None = None
     profile_key: str = ""
     profile_location: Location | None = None

@@ -252,8 +252,8 @@ def test_flux_delivers_the_chart_through_a_helm_release(project: Path, run_cli: 
 def test_literal_text_around_values_survives_helm(helm: Path, tmp_path: Path) -> None:
     """Template text of an object whose strings hold Go template syntax, quotes, backslashes,
     newlines and non-ASCII around the domain renders back to the same object."""
-    from clipper_manifests.build import Builder
     from clipper_manifests.output.helm_chart import template_text
+    from clipper_manifests.pipeline.builder import Builder
     from clipper_manifests.project import find_project
 
     profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile

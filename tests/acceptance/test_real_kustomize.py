@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.render.kustomize import is_builtin
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 

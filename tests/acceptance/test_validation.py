@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.schema import profile_schema
 from clipper_manifests.project import find_project

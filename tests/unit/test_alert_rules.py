@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.values import alerts_platform, monitoring_targets

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.values import dashboard_boards, monitoring_targets
 from tests.conftest import REPO

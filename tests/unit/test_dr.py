@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests.build import Builder, ProfileBuild
 from clipper_manifests.dr import objects, values
+from clipper_manifests.pipeline.builder import Builder, ProfileBuild
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project

@@ -8,11 +8,11 @@ from functools import cache
 
 import pytest
 
-from clipper_manifests.build import Builder
 from clipper_manifests.dr import budget
 from clipper_manifests.dr import managed as dr_managed
 from clipper_manifests.dr.target import lag_warning, now, parse_target, rfc3339
 from clipper_manifests.errors import UsageError
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ManagedPostgres
 from clipper_manifests.profile.model_recovery import RestoreThroughput

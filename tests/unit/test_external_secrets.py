@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretManager, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.build import Builder, ProfileBuild
+from clipper_manifests.pipeline.builder import Builder, ProfileBuild
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.security.reachability_model import PROBE_PORTS, Evaluator, Flow, Party

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.build import Builder
+from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.problems import Problem
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project

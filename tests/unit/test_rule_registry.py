@@ -17,7 +17,7 @@ from tests.conftest import REPO, RunCli
 
 SOURCE = REPO / "src" / "clipper_manifests"
 # Modules that emit problems with literal ids: the rules, and the stages that run them.
-EMITTERS = [*sorted((SOURCE / "rules").rglob("*.py")), SOURCE / "build.py", SOURCE / "profile_check.py"]
+EMITTERS = [*sorted((SOURCE / "rules").rglob("*.py")), *sorted((SOURCE / "pipeline").rglob("*.py"))]
 KEBAB = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
 # Kebab-case strings in those modules that are not rule ids: backends, names, file keys, encodings.
 NOT_RULE_IDS = {

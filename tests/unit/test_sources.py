@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from clipper_manifests.pipeline.provenance import find_source
 from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.project import find_project
-from clipper_manifests.sources import find_source
 from tests.conftest import REPO, RunCli
 
 TEMPLATE = """\

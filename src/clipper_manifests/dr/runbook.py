@@ -12,13 +12,13 @@ and the Jobs need no access to the Kubernetes API to watch each other.
 
 from __future__ import annotations
 
-from clipper_manifests.build import ProfileBuild
 from clipper_manifests.dr import managed, objects
 from clipper_manifests.dr.plan_input import PlanInput, plan_input
 from clipper_manifests.dr.runbook_restore import restore
 from clipper_manifests.dr.runbook_steps import after_traffic, base_backup, deadline, detect, hand_back, prepare, verify
 from clipper_manifests.dr.runbook_text import RunbookText
 from clipper_manifests.dr.target import lag_warning, rfc3339
+from clipper_manifests.pipeline.builder import ProfileBuild
 from clipper_manifests.project import Project
 from clipper_manifests.values import postgres
 

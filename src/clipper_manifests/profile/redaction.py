@@ -16,7 +16,7 @@ from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.schema import profile_schema
 
 if TYPE_CHECKING:
-    from clipper_manifests.build import Build
+    from clipper_manifests.pipeline.builder import Build
 
 SECRET_KEYWORD = "x-clipper-secret"
 REDACTED = "<redacted>"

@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clipper_manifests import parallel
 from clipper_manifests.dr import objects as dr_objects
 from clipper_manifests.errors import Location, ProfileError, TemplateError
 from clipper_manifests.output.files import layer_files, profile_texts, shared_files
 from clipper_manifests.output.plan import OnDisk, compare_files
+from clipper_manifests.pipeline import workers
+from clipper_manifests.pipeline.profile_stages import profile_rule_problems
+from clipper_manifests.pipeline.provenance import find_source
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.profile.convert import from_data
 from clipper_manifests.profile.merge import MergedProfile, load_merged
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
-from clipper_manifests.profile_check import profile_rule_problems
 from clipper_manifests.project import Project
 from clipper_manifests.render import kustomize, layout
 from clipper_manifests.render.engine import Rendered, refresh_templates, render_template, template_names
@@ -43,7 +44,6 @@ from clipper_manifests.rules.registry import ids
 from clipper_manifests.rules.secrets.scan import scan_build, scan_output
 from clipper_manifests.rules.secrets.scanner import Finding
 from clipper_manifests.rules.security.wiring import check_security
-from clipper_manifests.sources import find_source
 from clipper_manifests.values import flux_stages
 from clipper_manifests.values.overlay import overlay_context, shared_context
 from clipper_manifests.values.platform import load_platform
@@ -170,7 +170,7 @@ class Builder:
             return self._build(names, build_one)
 
     def _build(self, names: list[str], build_one: Callable[[str], ProfileBuild]) -> Build:
-        profiles = parallel.build_all(names, build_one)
+        profiles = workers.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         build = Build(self.project, self.base, {p: self.component(p) for p in used if not self.component(p).empty}, profiles)
         build.scanned = scan_build(build)

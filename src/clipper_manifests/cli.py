@@ -201,7 +201,7 @@ def render(
         from clipper_manifests.output.apply import apply_plan
         from clipper_manifests.output.diff import summary, unified_diff
         from clipper_manifests.output.plan import plan_tree, raise_on_conflicts
-        from clipper_manifests.profile.redaction import build_secret_values, redact
+        from clipper_manifests.profile.redaction import redact
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         if output_format is not None:
@@ -213,7 +213,7 @@ def render(
         plan = plan_tree(project.out, build.files(), scope, force=force, compared=build.on_disk())
         if check:
             if plan.changed or plan.conflicts:
-                _echo_diff(summary(plan, project.display(project.out)) + redact(unified_diff(plan), build_secret_values(build)))
+                _echo_diff(summary(plan, project.display(project.out)) + redact(unified_diff(plan), build.secret_values()))
                 for conflict in plan.conflicts:
                     typer.echo(f"conflict: {conflict}")
                 again = "clipper-manifests render " + ("--all" if all_profiles else " ".join(names))
@@ -272,7 +272,7 @@ def diff(
     def action() -> None:
         from clipper_manifests.output.diff import summary, unified_diff
         from clipper_manifests.output.plan import plan_tree
-        from clipper_manifests.profile.redaction import build_secret_values, redact
+        from clipper_manifests.profile.redaction import redact
 
         project = find_project(root, out, crd_schemas=crd_schemas, validating=True)
         names = _select(project, profiles, all_profiles)
@@ -282,7 +282,7 @@ def diff(
         if not text:
             typer.echo("no changes")
             return
-        _echo_diff(text + redact(unified_diff(plan), build_secret_values(build)))
+        _echo_diff(text + redact(unified_diff(plan), build.secret_values()))
         raise typer.Exit(EXIT_INVALID)
 
     _guarded(action)

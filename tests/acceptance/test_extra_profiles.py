@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from clipper_manifests.pipeline.builder import Build, Builder
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.pipeline.results import Build
 from clipper_manifests.project import find_project
 
 EXTRA = Path(__file__).resolve().parents[1] / "profiles"

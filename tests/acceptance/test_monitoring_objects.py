@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder, ProfileBuild
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO

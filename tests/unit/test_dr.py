@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from clipper_manifests.dr import objects, values
-from clipper_manifests.pipeline.builder import Builder, ProfileBuild
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
 from clipper_manifests.project import find_project

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests.pipeline.builder import Builder, ProfileBuild
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.policy.objects import Objects, check_policy
 from tests.conftest import REPO

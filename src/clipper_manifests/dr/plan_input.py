@@ -10,7 +10,7 @@ from typing import Any
 from clipper_manifests.dr import objects
 from clipper_manifests.dr.target import now, parse_target
 from clipper_manifests.errors import UsageError
-from clipper_manifests.pipeline.builder import ProfileBuild
+from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import Project
 from clipper_manifests.values import flux_stages

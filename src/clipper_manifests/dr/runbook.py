@@ -18,7 +18,7 @@ from clipper_manifests.dr.runbook_restore import restore
 from clipper_manifests.dr.runbook_steps import after_traffic, base_backup, deadline, detect, hand_back, prepare, verify
 from clipper_manifests.dr.runbook_text import RunbookText
 from clipper_manifests.dr.target import lag_warning, rfc3339
-from clipper_manifests.pipeline.builder import ProfileBuild
+from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import Project
 from clipper_manifests.values import postgres
 

@@ -11,7 +11,7 @@ from clipper_manifests.render.layout import Layer
 from clipper_manifests.yaml.write import dump_document
 
 if TYPE_CHECKING:
-    from clipper_manifests.pipeline.builder import ProfileBuild
+    from clipper_manifests.pipeline.results import ProfileBuild
 
 
 def profile_texts(project: Project, item: ProfileBuild) -> dict[str, str]:

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator, Set
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clipper_manifests.problems import Problem
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.schema import profile_schema
-
-if TYPE_CHECKING:
-    from clipper_manifests.pipeline.builder import Build
 
 SECRET_KEYWORD = "x-clipper-secret"
 REDACTED = "<redacted>"
@@ -86,8 +83,3 @@ def redact_problems(problems: list[Problem], values: Set[str]) -> list[Problem]:
     if not values:
         return problems
     return [dataclasses.replace(p, message=redact(p.message, values), hint=redact(p.hint, values)) for p in problems]
-
-
-def build_secret_values(build: Build) -> set[str]:
-    """The secret-marked values of every profile in a build (for diffs of its output)."""
-    return {value for item in build.profiles.values() for value in item.secrets}

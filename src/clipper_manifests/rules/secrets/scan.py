@@ -17,7 +17,7 @@ from clipper_manifests.rules.registry import ERROR, WARNING, declare
 from clipper_manifests.rules.secrets.scanner import Finding, has_findings, scan_text
 
 if TYPE_CHECKING:
-    from clipper_manifests.pipeline.builder import Build, ProfileBuild
+    from clipper_manifests.pipeline.results import Build, ProfileBuild
 
 FIX = "secret values live in the secret store only; if this is not a secret, add its fingerprint and the reason to secrets.scanner.allow"
 

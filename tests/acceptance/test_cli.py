@@ -397,7 +397,7 @@ def test_explain_of_a_mapping_lists_each_value_below_it_with_its_own_winner(proj
 
 
 def test_explain_completes_the_keys_of_the_profile_on_the_command_line(project: Path) -> None:
-    from clipper_manifests.cli import _complete_keys
+    from clipper_manifests.commands.completion import profile_keys_starting as _complete_keys
 
     class Context:
         params: ClassVar[dict[str, str]] = {"profile": "prod-aws"}
@@ -646,14 +646,14 @@ def test_a_diff_on_a_terminal_is_coloured_unless_no_color_is_set(
 ) -> None:
     import sys
 
-    from clipper_manifests import cli as cli_module
+    from clipper_manifests.commands.terminal import echo_diff
 
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     if no_color is None:
         monkeypatch.delenv("NO_COLOR", raising=False)
     else:
         monkeypatch.setenv("NO_COLOR", no_color)
-    cli_module._echo_diff("--- a/x\n+++ b/x\n-old\n+new\n")
+    echo_diff("--- a/x\n+++ b/x\n-old\n+new\n")
     assert ("\x1b[" in capsys.readouterr().out) is coloured
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 import types
 import typing
 from typing import Any, TypeVar
+
+from clipper_manifests import memo
 
 T = TypeVar("T")
 
@@ -18,7 +19,7 @@ def snake_case(key: str) -> str:
 
 def from_data(cls: type[T], data: dict[str, Any]) -> T:
     """Build dataclass `cls` from schema-valid data, converting nested values by type hint."""
-    hints, names = _fields_of(cls)  # type: ignore[arg-type]  # classes are hashable
+    hints, names = _fields_of(cls)
     values = {}
     for key, value in data.items():
         name = snake_case(key)
@@ -27,7 +28,7 @@ def from_data(cls: type[T], data: dict[str, Any]) -> T:
     return cls(**values)
 
 
-@functools.cache
+@memo.function("profile.type-hints", 256)
 def _fields_of(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
     # Resolving the string annotations is most of the cost of from_data: once per class.
     return typing.get_type_hints(cls), frozenset(f.name for f in dataclasses.fields(cls))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.errors import Location, ProfileError
 from clipper_manifests.project import Project
 from clipper_manifests.yaml.read import Marks, YamlSyntaxError, decode_utf8, load_marked, location_of
@@ -30,9 +31,12 @@ def read_profile_file(project: Project, name: str) -> ProfileFile:
         raise ProfileError(f"profile file {project.display(path)} does not exist", location=Location(path)) from None
     except OSError as error:
         raise ProfileError(f"cannot read {project.display(path)}: {error.strerror}", location=Location(path)) from None
-    cached = _parsed.get((path, raw))
-    if cached is not None:
-        return cached  # partials are shared by many profiles: parse each file once per process
+    # Partials are shared by many profiles: each file is parsed once per content (its bytes are
+    # the key, so an edited file is never served stale).
+    return _FILES.get((path, raw), lambda: _parse(name, path, raw))
+
+
+def _parse(name: str, path: Path, raw: bytes) -> ProfileFile:
     try:
         data, marks = load_marked(decode_utf8(raw, path))
     except YamlSyntaxError as error:
@@ -57,13 +61,11 @@ def read_profile_file(project: Project, name: str) -> ProfileFile:
             "`extends` takes a profile name or a list of names",
             location=location_of(path, marks, ("extends",)),
         )
-    parsed = ProfileFile(name=name, path=path, data=data, marks=marks, extends=tuple(extends))
-    _parsed[(path, raw)] = parsed  # keyed by the bytes, so an edited file is never served stale
-    return parsed
+    return ProfileFile(name=name, path=path, data=data, marks=marks, extends=tuple(extends))
 
 
 # Merging only reads a ProfileFile's data (it copies what it takes), so sharing one is safe.
-_parsed: dict[tuple[Path, bytes], ProfileFile] = {}
+_FILES: memo.Table[ProfileFile] = memo.Table("profile.files", 1024)
 
 
 def _yaml_type(value: Any) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.errors import Location, ProfileError, UsageError
 from clipper_manifests.profile.files import ProfileFile, read_profile_file
 from clipper_manifests.project import Project
@@ -154,15 +155,16 @@ def load_merged(project: Project, name: str) -> MergedProfile:
 def _merged_parents(parents: tuple[ProfileFile, ...]) -> tuple[dict[str, Any], dict[KeyPath, list[Origin]]]:
     """A copy of what `parents` merge into: many profiles extend the same chain of files, and
     copying its result costs a tenth of merging it again."""
-    key = tuple(id(file) for file in parents)  # the cache holds the files, so no id is reused
-    if key not in _parents:
-        data: dict[str, Any] = {}
-        history: dict[KeyPath, list[Origin]] = {}
-        for file in parents:
-            _merge_into(data, file.data, file, history, ())
-        _parents[key] = (parents, data, history)
-    _, data, history = _parents[key]
+    data, history = _PARENTS.get(parents, lambda: _merge_parents(parents))  # keyed by the very files
     return clone(data), {path: list(origins) for path, origins in history.items()}
 
 
-_parents: dict[tuple[int, ...], tuple[tuple[ProfileFile, ...], dict[str, Any], dict[KeyPath, list[Origin]]]] = {}
+def _merge_parents(parents: tuple[ProfileFile, ...]) -> tuple[dict[str, Any], dict[KeyPath, list[Origin]]]:
+    data: dict[str, Any] = {}
+    history: dict[KeyPath, list[Origin]] = {}
+    for file in parents:
+        _merge_into(data, file.data, file, history, ())
+    return data, history
+
+
+_PARENTS: memo.Table[tuple[dict[str, Any], dict[KeyPath, list[Origin]]]] = memo.Table("profile.merged-parents", 1024, by="identity")

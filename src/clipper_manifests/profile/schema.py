@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 
 SCHEMA_FILE = "profile.schema.json"
 PARTIAL_SCHEMA_FILE = "profile-partial.schema.json"
 
 
-@cache
+@memo.function("profile.schema", 1)
 def profile_schema() -> dict[str, Any]:
     text = resources.files("clipper_manifests").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
@@ -47,7 +47,7 @@ def schema_text(partial: bool = False) -> str:
     return json.dumps(partial_schema() if partial else profile_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-@cache
+@memo.function("profile.schema-validator", 1)
 def schema_validator() -> CompiledSchema:
     def explain() -> Any:
         from jsonschema import Draft202012Validator  # imported here: heavy, and `list`/`--help` never need it

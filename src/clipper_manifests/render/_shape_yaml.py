@@ -10,10 +10,10 @@ copy be written whole instead.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from clipper_manifests import memo
 from clipper_manifests.render._slot_tokens import TOKEN, in_keys
 from clipper_manifests.yaml.write import dump_hole, dump_ordered_exactly
 
@@ -21,22 +21,10 @@ T = TypeVar("T")
 SHAPES_KEPT = 1 << 12  # a bound on memory; a build has a few hundred shapes
 
 
-def remembered(memo: dict[int, tuple[Any, T]], shape: Any, compute: Callable[[Any], T]) -> T:
-    """`compute(shape)`, once per shape: parsed shapes are shared (yaml.read.parse_shared), so
-    their ids key the memo, and each is kept with its answer so that its id is not reused."""
-    entry = memo.get(id(shape))
-    if entry is not None and entry[0] is shape:
-        return entry[1]
-    if len(memo) >= SHAPES_KEPT:
-        memo.clear()
-    answer = memo[id(shape)] = (shape, compute(shape))
-    return answer[1]
-
-
 def write_filled(shape: Any, filled: dict[int, Any], texts: list[str]) -> str | None:
     """The YAML of `shape` with slot i holding `filled[i]` (read from the JSON `texts[i]`);
     None when only writing the filled copy itself gives the exact text."""
-    plan = remembered(_plans, shape, _plan_of)
+    plan = _PLANS.get((shape,), lambda: _plan_of(shape))
     if plan is None:
         return None
     parts: list[str] = []
@@ -61,7 +49,8 @@ class _Hole:
 
 
 _Plan = tuple[str | _Hole, ...]  # the shape's YAML: text, and holes where its tokens stood
-_plans: dict[int, tuple[Any, _Plan | None]] = {}  # id(shape) → (shape, its plan)
+# Parsed shapes are shared (yaml.read.parse_shared): each one's plan is worked out once.
+_PLANS: memo.Table[_Plan | None] = memo.Table("render.shape-plans", SHAPES_KEPT, by="identity")
 _ITEM_HEAD = re.compile(r" *(?:- )+")
 
 

@@ -20,7 +20,8 @@ import json
 import re
 from typing import Any
 
-from clipper_manifests.render._shape_yaml import remembered, write_filled
+from clipper_manifests import memo
+from clipper_manifests.render._shape_yaml import SHAPES_KEPT, write_filled
 from clipper_manifests.render._slot_tokens import PREFIX, TOKEN, token
 from clipper_manifests.yaml.read import clone
 
@@ -57,7 +58,7 @@ class Slots:
 
     def fill(self, shape: Any) -> Any:
         """A copy of a parsed shape with every slot holding its value."""
-        route = remembered(_routes, shape, _route_or_walk_all)
+        route = _ROUTES.get((shape,), lambda: _route_or_walk_all(shape))
         if isinstance(route, str):  # _WALK_ALL
             return self._fill_all(shape)
         return clone(shape) if route is None else self._follow(shape, route)
@@ -107,7 +108,8 @@ class Slots:
 # (or list positions) of the branches that hold slots; None where no slot is.
 _Route = int | dict[Any, "_Route"]
 _WALK_ALL = "walk all"  # a slot in a key or inside a longer text: no route, look at everything
-_routes: dict[int, tuple[Any, _Route | str | None]] = {}  # id(shape) → (shape, its route)
+# Parsed shapes are shared (yaml.read.parse_shared): each one's route is worked out once.
+_ROUTES: memo.Table[_Route | str | None] = memo.Table("render.slot-routes", SHAPES_KEPT, by="identity")
 
 
 def _route_or_walk_all(shape: Any) -> _Route | str | None:

@@ -7,13 +7,13 @@ import json
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import jinja2
 
+from clipper_manifests import memo
 from clipper_manifests.errors import Location, TemplateError
 from clipper_manifests.render._bytecode_cache import template_cache
 from clipper_manifests.render._slot_tokens import PREFIX
@@ -47,7 +47,7 @@ def to_yaml(value: Any) -> YamlScalar:
     return _json_to_yaml(value)
 
 
-@lru_cache(maxsize=1 << 14, typed=True)  # typed: True and 1 are equal keys, but not the same YAML
+@memo.function("render.scalar-yaml", 1 << 14, typed=True)  # typed: True and 1 are equal keys, but not the same YAML
 def _scalar_to_yaml(value: str | float | None) -> YamlScalar:
     return _json_to_yaml(value)
 
@@ -113,7 +113,7 @@ class _Environment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-@cache
+@memo.function("render.jinja-environment", 8)
 def environment(templates: Path) -> jinja2.Environment:
     env = _Environment(
         loader=jinja2.FileSystemLoader(str(templates)),

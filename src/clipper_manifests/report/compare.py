@@ -11,13 +11,13 @@ two providers, is caught in review.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.errors import Location, UsageError
 from clipper_manifests.problems import json_path
 from clipper_manifests.yaml.read import YamlSyntaxError, decode_utf8, load_marked, location_of
@@ -153,7 +153,7 @@ def explanation(difference: Difference, relation: str, allowances: list[Allowanc
     return None
 
 
-@functools.cache
+@memo.function("parity.globs", 1024)
 def _glob(pattern: str) -> re.Pattern[str]:
     """`*` stands for any text, `[*]` for any list index: `spec.data[*].remoteRef.*`."""
     return re.compile(re.escape(pattern).replace(r"\[\*\]", r"\[[0-9]+\]").replace(r"\*", ".*"))

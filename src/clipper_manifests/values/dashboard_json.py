@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from clipper_manifests import memo
 
 SCHEMA_VERSION = 39  # Grafana 11: panels refer to their datasource by {type, uid}
 
@@ -139,7 +140,7 @@ def _grid(x: int, y: int, w: int, h: int) -> dict[str, int]:
     return {"h": h, "w": w, "x": x, "y": y}
 
 
-@functools.lru_cache(maxsize=64)
+@memo.function("dashboards.json", 64)
 def board_text(board: Board, environment: str) -> str:
     """The dashboard file: the same few boards come back for every profile (indented JSON is
     written by the json module's slow path, so once is enough)."""

@@ -11,12 +11,12 @@ two cannot drift apart. Every scrape target also gets a fixed `job` label (`clip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 import yaml
 
+from clipper_manifests import memo
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.values import data_tier
 
@@ -43,7 +43,7 @@ class ScrapeTarget:
     spec: dict[str, Any]
 
 
-@cache
+@memo.function("monitoring.known-metrics", 1)
 def known_metrics() -> dict[str, frozenset[str]]:
     """schemas/metrics.yaml: exporter → the metric names Clipper's rules and dashboards may use."""
     text = resources.files("clipper_manifests").joinpath("schemas", "metrics.yaml").read_text(encoding="utf-8")

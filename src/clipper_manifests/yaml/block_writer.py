@@ -18,6 +18,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from clipper_manifests import memo
+
 # Text PyYAML always writes plain: starts with a letter (so never a number, date or
 # indicator), then name characters and inner spaces only. Only these words among them
 # read as booleans or null, and get quoted.
@@ -42,20 +44,21 @@ class Unsupported(Exception):
 class BlockWriter:
     """Writes documents; `dump_value` is the real dumper for one value (a list of one item)."""
 
-    def __init__(self, dump_value: Callable[[Any], str]) -> None:
+    def __init__(self, dump_value: Callable[[Any], str], memo_name: str | None = None) -> None:
+        """`memo_name`: the module writer's memos are registered under it (memo.py); a writer
+        made for a test keeps private ones."""
         self._dump_value = dump_value
         # text → (first line, further lines relative to the block's indentation)
-        self._texts: Callable[[str], tuple[str, tuple[str, ...]]] = functools.lru_cache(maxsize=1 << 16)(self._scalar_text)
+        texts = memo.function(f"{memo_name}.scalar-text", 1 << 16) if memo_name else functools.lru_cache(maxsize=1 << 16)
+        self._texts: Callable[[str], tuple[str, tuple[str, ...]]] = texts(self._scalar_text)
         # other scalars by type and repr: equal values can be written differently (0.0, -0.0)
-        self._others: dict[tuple[type, str], tuple[str, tuple[str, ...]]] = {}
+        others = f"{memo_name}.other-scalar-text" if memo_name else None
+        self._others: memo.Table[tuple[str, tuple[str, ...]]] = memo.Table(others, 1 << 12) if others else memo.Table.private(1 << 12)
 
     def _scalars(self, value: Any) -> tuple[str, tuple[str, ...]]:
         if isinstance(value, str):
             return self._texts(value)
-        key = (type(value), repr(value))
-        if key not in self._others:
-            self._others[key] = self._scalar_text(value)
-        return self._others[key]
+        return self._others.get((type(value), repr(value)), lambda: self._scalar_text(value))
 
     def write(self, document: Any) -> str:
         out: list[str] = []

@@ -7,7 +7,6 @@ either way. Writing is yaml/write.py.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Hashable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from clipper_manifests import memo
 from clipper_manifests.errors import Location
 
 try:
@@ -128,7 +128,7 @@ def load_marked(text: str) -> tuple[Any, Marks]:
     return reader.read(node, ()), reader.marks
 
 
-@functools.lru_cache(maxsize=64)  # asked for the few files that hold a finding
+@memo.function("yaml.marks", 64)  # asked for the few files that hold a finding
 def _marks_of(text: str) -> Marks:
     try:
         return load_marked(text)[1]
@@ -217,7 +217,7 @@ def parse_shared(text: str) -> list[Any]:
     return documents
 
 
-@functools.lru_cache(maxsize=_MEMO_SIZE)
+@memo.function("yaml.parsed-pieces", _MEMO_SIZE)
 def _load_piece(text: str) -> tuple[Any, ...]:
     return tuple(load_documents(text))
 

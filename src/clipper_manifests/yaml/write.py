@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import io
 import pickle
-from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from clipper_manifests import memo
 from clipper_manifests.yaml.block_writer import BlockWriter, Unsupported
 
 try:
@@ -33,14 +33,10 @@ class _KubeDumper(_BaseDumper):
         # the text alone (no path resolvers are registered), and manifests repeat texts a lot.
         if kind is not yaml.ScalarNode:
             return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-        key = (value, implicit)
-        tag = _IMPLIED_TAGS.get(key)
-        if tag is None:
-            tag = _IMPLIED_TAGS[key] = str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-        return tag
+        return _IMPLIED_TAGS.get((value, implicit), lambda: str(super(_KubeDumper, self).resolve(kind, value, implicit)))  # type: ignore[no-untyped-call]
 
 
-_IMPLIED_TAGS: dict[tuple[Any, tuple[bool, bool]], str] = {}
+_IMPLIED_TAGS: memo.Table[str] = memo.Table("yaml.implied-tags", 1 << 16)
 
 
 def _represent_str(dumper: _KubeDumper, value: str) -> yaml.Node:
@@ -76,19 +72,10 @@ def dump_document(document: Any) -> str:
     """Block-style YAML (see `_dump`). Objects repeat across profiles, so each distinct one is
     written once per process: pickle's bytes are the key because they tell apart what equality
     would merge (1 and True and 1.0, "1" and 1) and cost a tenth of writing YAML."""
-    return _remembered(_dumped, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), lambda: _dump(document))
+    return _DUMPED.get(pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL), lambda: _dump(document))
 
 
-_dumped: dict[bytes, str] = {}
-
-
-def _remembered(memo: dict[Any, str], key: Any, write: Callable[[], str]) -> str:
-    text = memo.get(key)
-    if text is None:
-        if len(memo) >= _MEMO_SIZE:
-            memo.clear()  # a bound on memory; one build holds far fewer distinct texts
-        text = memo[key] = write()
-    return text
+_DUMPED: memo.Table[str] = memo.Table("yaml.documents", _MEMO_SIZE)
 
 
 def dump_ordered_exactly(document: dict[str, Any]) -> str | None:
@@ -108,12 +95,12 @@ def dump_hole(value: Any, after_key: bool, indent: int, source: str) -> str | No
     try:
         if not isinstance(value, (dict, list)) or not value:
             return _WRITER.hole(value, after_key, indent)
-        return _remembered(_holes, (source, after_key, indent), lambda: _WRITER.hole(value, after_key, indent))
+        return _HOLES.get((source, after_key, indent), lambda: _WRITER.hole(value, after_key, indent))
     except Unsupported:
         return None
 
 
-_holes: dict[tuple[str, bool, int], str] = {}
+_HOLES: memo.Table[str] = memo.Table("yaml.holes", _MEMO_SIZE)
 
 
 def _dump(document: Any) -> str:
@@ -138,7 +125,7 @@ def _pyyaml_dump(document: Any) -> str:
     return stream.getvalue()
 
 
-_WRITER = BlockWriter(_pyyaml_dump)
+_WRITER = BlockWriter(_pyyaml_dump, memo_name="yaml")
 
 
 def _node(dumper: _KubeDumper, value: Any) -> yaml.Node:

@@ -9,11 +9,11 @@ catalog in the same layout, `<group>/<kind lower-case>_<version>.json`, can repl
 from __future__ import annotations
 
 import json
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 from clipper_manifests.config import kind_allowed
 from clipper_manifests.problems import Problem, json_path
@@ -28,7 +28,7 @@ def schema_path(document: dict[str, Any]) -> str:
     return f"{group}/{str(document['kind']).lower()}_{version}.json"
 
 
-@cache
+@memo.function("crd.validators", 512)
 def validator(catalog: Path | None, relative: str) -> CompiledSchema | None:
     """A compiled validator, or None when the catalog has no schema for this kind."""
     if catalog is None:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema, fast_registry
 from clipper_manifests.problems import Problem, json_path
 from clipper_manifests.rules.registry import ERROR, declare
@@ -22,7 +22,7 @@ from clipper_manifests.rules.registry import ERROR, declare
 _STRICT_SUFFIX = "-local-strict"
 
 
-@cache
+@memo.function("kubernetes.schema-root", 1)
 def _schema_root() -> Path:
     spec = importlib.util.find_spec("kubernetes_validate")
     if spec is None or not spec.submodule_search_locations:
@@ -30,7 +30,7 @@ def _schema_root() -> Path:
     return Path(spec.submodule_search_locations[0]) / "kubernetes-json-schema"
 
 
-@cache
+@memo.function("kubernetes.versions", 1)
 def supported_versions() -> tuple[str, ...]:
     """Minor versions ("1.33") with strict schemas in the installed kubernetes-validate."""
     found = []
@@ -45,20 +45,20 @@ def _schema_dir(version: str) -> Path:
     return _schema_root() / f"v{version}.0{_STRICT_SUFFIX}"
 
 
-@cache
+@memo.function("kubernetes.definitions", 32)
 def _definitions(version: str) -> dict[str, Any]:
     definitions: dict[str, Any] = json.loads((_schema_dir(version) / "_definitions.json").read_text(encoding="utf-8"))
     return definitions
 
 
-@cache
+@memo.function("kubernetes.registry", 32)
 def _registry(version: str) -> Any:
     from referencing import Registry, Resource
 
     return Resource.from_contents(_definitions(version)) @ Registry()
 
 
-@cache
+@memo.function("kubernetes.fast-registry", 32)
 def _fast_registry(version: str) -> Any:
     return fast_registry([_definitions(version)])
 
@@ -69,13 +69,13 @@ def _schema_file(version: str, kind: str, api_version: str) -> Path:
     return _schema_dir(version) / f"{kind.lower()}-{group_version}.json"
 
 
-@cache
+@memo.function("kubernetes.served-in", 4096)
 def served_in(kind: str, api_version: str) -> tuple[str, ...]:
     """The installed Kubernetes minor versions that serve `kind` at `api_version`."""
     return tuple(version for version in supported_versions() if _schema_file(version, kind, api_version).is_file())
 
 
-@cache
+@memo.function("kubernetes.current-api-versions", 1024)
 def current_api_versions(kind: str) -> tuple[str, ...]:
     """The apiVersions the newest installed Kubernetes serves `kind` at (what to move to)."""
     newest = _schema_dir(supported_versions()[-1])
@@ -87,7 +87,7 @@ def current_api_versions(kind: str) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
-@cache
+@memo.function("kubernetes.validators", 4096)
 def _validator(version: str, kind: str, api_version: str) -> CompiledSchema | None:
     """None when kubernetes-validate has no schema for this kind and apiVersion."""
     path = _schema_file(version, kind, api_version)

@@ -10,8 +10,8 @@ apiVersions their projects have deprecated stands in.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 
+from clipper_manifests import memo
 from clipper_manifests.rules.object_schemas.kubernetes import current_api_versions, served_in, supported_versions
 from clipper_manifests.rules.policy.objects import Finding, Objects
 from clipper_manifests.rules.registry import (
@@ -37,7 +37,7 @@ def _minor(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-@cache
+@memo.function("kubernetes.removal", 4096)
 def removal(kind: str, api_version: str, version: str) -> str | None:
     """The first installed Kubernetes version after `version` that no longer serves the API."""
     served = served_in(kind, api_version)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import cache
 from importlib import resources
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 from clipper_manifests.rules.policy.objects import Document
 from clipper_manifests.rules.registry import (
@@ -22,7 +22,7 @@ from clipper_manifests.rules.registry import (
 )
 
 
-@cache
+@memo.function("helm-values.validators", 64)
 def _validator(chart: str) -> CompiledSchema | None:
     source = resources.files("clipper_manifests").joinpath("schemas", "values", f"{chart}.json")
     if not source.is_file():

@@ -10,7 +10,6 @@ fingerprint with a written reason (`secrets.scanner.allow`).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import re
@@ -19,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from clipper_manifests import memo
 from clipper_manifests.problems import json_path
 from clipper_manifests.yaml.read import key_path_at
 
@@ -158,7 +158,7 @@ def _file_findings(text: str) -> list[tuple[int, int, str, str, str]]:
     return found
 
 
-@functools.lru_cache(maxsize=1 << 13)  # object texts run to kilobytes: keep as many as a large build has
+@memo.function("scanner.texts", 1 << 13)  # object texts run to kilobytes: keep as many as a large build has
 def _text_findings(text: str) -> tuple[tuple[int, int, str, str, str], ...]:
     """(line, column, kind, fingerprint, preview) of every finding in a text."""
     # Every shape and the candidate run stop at a line break, so lines are scanned one by one,
@@ -166,7 +166,7 @@ def _text_findings(text: str) -> tuple[tuple[int, int, str, str, str], ...]:
     return tuple((number, *entry) for number, line in enumerate(text.split("\n"), start=1) for entry in _line_findings(line))
 
 
-@functools.lru_cache(maxsize=1 << 17)
+@memo.function("scanner.lines", 1 << 17)
 def _line_findings(line: str) -> tuple[tuple[int, str, str, str], ...]:
     """(column, kind, fingerprint, preview) of every finding on one line, left to right."""
     found: list[tuple[int, str, str, str]] = []

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules.policy.objects import Document, pod_spec
 from clipper_manifests.rules.registry import ERROR, declare
@@ -71,20 +72,21 @@ def check_world(world: World, policies: list[Document]) -> list[Violation]:
 def check_reachability(profile: Profile, platform: dict[str, Any], documents: list[Document]) -> list[Violation]:
     policies = [document for document in documents if document["kind"] == "NetworkPolicy"]
     world = build_world(profile, platform, documents)
-    key = _world_key(world, policies)
-    if key in _clean_worlds:
+    violations: list[Violation] = []
+
+    def clean() -> bool:
+        violations.extend(check_world(world, policies))
+        return not violations
+
+    if _CLEAN_WORLDS.get(_world_key(world, policies), clean):
         return []
-    violations = check_world(world, policies)
-    if not violations:
-        if len(_clean_worlds) >= 1 << 12:
-            _clean_worlds.clear()  # a bound on memory
-        _clean_worlds.add(key)
-    return violations
+    # Only whether a world is clean is remembered: violations name the profile's own objects.
+    return violations or check_world(world, policies)
 
 
-# Worlds (as _world_key) in which every probe came out as required: many profiles differ only
-# in their namespace, and their clusters' policies then answer every probe the same way.
-_clean_worlds: set[bytes] = set()
+# Worlds (as _world_key) → every probe came out as required: many profiles differ only in their
+# namespace, and their clusters' policies then answer every probe the same way.
+_CLEAN_WORLDS: memo.Table[bool] = memo.Table("reachability.clean-worlds", 1 << 12)
 
 
 _NAMESPACE = "\x00the profile's namespace\x00"  # no Kubernetes name can be this

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 from typing import Any
 
+from clipper_manifests import memo
 from clipper_manifests.rules.policy.objects import Document
 from clipper_manifests.values.network import NAME_LABEL
 
@@ -89,7 +90,7 @@ def _matches_selector(selector: dict[str, Any] | None, labels: dict[str, str]) -
     return all(_expression_holds(expression, labels) for expression in selector.get("matchExpressions") or [])
 
 
-@functools.cache
+@memo.function("reachability.networks", 1024)
 def _network(cidr: str) -> IPv4Network:
     return IPv4Network(cidr)
 

@@ -16,6 +16,7 @@ check is rules/cron_syntax.py.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,29 @@ class OperatorRelease:
     @property
     def depends_on_refs(self) -> list[dict[str, str]]:
         return [{"name": name, "namespace": namespace} for name, namespace in self.depends_on]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The chart's Helm values (data: the chart's own format), the caller's own copy."""
+        return copy.deepcopy(_CHART_VALUES[self.chart])
+
+
+# Helm values per chart, keys in the order the HelmRelease writes them.
+_CHART_VALUES: dict[str, dict[str, Any]] = {
+    "cert-manager": {"crds": {"enabled": True}},
+    "cloudnative-pg": {"crds": {"create": True}},
+    "plugin-barman-cloud": {},
+    "redis-operator": {
+        "redisOperator": {"imagePullPolicy": "IfNotPresent"},
+        "podSecurityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+        },
+    },
+}
 
 
 CERT_MANAGER = OperatorRelease("cert-manager", "cert-manager")

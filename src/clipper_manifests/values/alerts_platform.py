@@ -279,5 +279,6 @@ def rule(profile: Profile, group: RuleGroup, alert: Alert) -> dict[str, Any]:
     }
 
 
-def prometheus_rule_spec(profile: Profile, group: RuleGroup) -> dict[str, Any]:
-    return {"groups": [{"name": group.name, "rules": [rule(profile, group, alert) for alert in group.alerts]}]}
+def rule_list(profile: Profile, group: RuleGroup) -> list[dict[str, Any]]:
+    """The rules of a group's PrometheusRule (the template writes the object around them)."""
+    return [rule(profile, group, alert) for alert in group.alerts]

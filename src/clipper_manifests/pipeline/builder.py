@@ -63,7 +63,7 @@ class Builder:
         profiles = workers.build_all(names, build_one)
         used = sorted({item.profile.provider for item in profiles.values() if item.profile is not None})
         build = Build(self.project, self.base, {p: self.component(p) for p in used if not self.component(p).empty}, profiles)
-        build.scanned = scan_build(build)
+        build.scanned = scan_build(profiles, self.project.out, build.shared_files())
         build.clashes = identity_clashes(self.project, {name: item.identities for name, item in profiles.items() if item.merged})
         return build
 

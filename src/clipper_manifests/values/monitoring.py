@@ -20,9 +20,7 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
     return {
         "labels": monitoring_targets.object_labels(profile, platform),
         "targets": monitoring_targets.scrape_targets(profile, platform),
-        "rules": [
-            (group.name, alerts_platform.rule_list(profile, group)) for group in alerts_platform.rule_groups(profile, platform)
-        ],
+        "rules": [(group.name, alerts_platform.rule_list(profile, group)) for group in alerts_platform.rule_groups(profile, platform)],
         "alertmanager_config": alert_routing.alertmanager_config(profile, platform),
         "dashboards": dashboard_boards.config_maps(profile, platform),
         "dashboard_labels": {

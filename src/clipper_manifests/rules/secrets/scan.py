@@ -7,22 +7,39 @@ written reason; an allowance that matches nothing is a warning, so stale ones ge
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from clipper_manifests.errors import Location
 from clipper_manifests.problems import Problem, Severity
+from clipper_manifests.profile.merge import MergedProfile
+from clipper_manifests.profile.model import Profile
 from clipper_manifests.render import layout
+from clipper_manifests.render.layout import Layer
 from clipper_manifests.rules.registry import ERROR, WARNING, declare
 from clipper_manifests.rules.secrets.scanner import Finding, has_findings, scan_text
 
-if TYPE_CHECKING:
-    from clipper_manifests.pipeline.results import Build, ProfileBuild
+
+class Scanned(Protocol):
+    """What the scan reads of one built profile (the pipeline's ProfileBuild)."""
+
+    @property
+    def merged(self) -> MergedProfile | None: ...
+    @property
+    def profile(self) -> Profile | None: ...
+    @property
+    def overlay(self) -> Layer | None: ...
+    @property
+    def extras(self) -> list[Layer]: ...
+    @property
+    def scanned(self) -> list[tuple[Finding, str]] | None: ...
+
 
 FIX = "secret values live in the secret store only; if this is not a secret, add its fingerprint and the reason to secrets.scanner.allow"
 
 
-def _scope(build: Build, item: ProfileBuild) -> tuple[set[Path], tuple[str, ...]]:
+def _scope(item: Scanned) -> tuple[set[Path], tuple[str, ...]]:
     """The profile files and the output folders (prefixes) a profile answers for."""
     files = {file.path for file in item.merged.files} if item.merged else set()
     folders: list[str] = [layout.BASE_DIR]
@@ -33,7 +50,7 @@ def _scope(build: Build, item: ProfileBuild) -> tuple[set[Path], tuple[str, ...]
     return files, tuple(folder + "/" for folder in folders)
 
 
-def _allowed(item: ProfileBuild) -> set[str]:
+def _allowed(item: Scanned) -> set[str]:
     return {entry.fingerprint for entry in item.profile.secrets.scanner.allow} if item.profile else set()
 
 
@@ -43,20 +60,22 @@ def scan_output(out: Path, files: dict[str, str]) -> list[tuple[Finding, str]]:
     return [(finding, name) for name, text in found for finding in scan_text(out / name, text)]
 
 
-def scan_build(build: Build) -> list[Problem]:
-    profile_files = sorted({file.path for item in build.profiles.values() if item.merged for file in item.merged.files})
+def scan_build(profiles: Mapping[str, Scanned], out: Path, shared_files: dict[str, str]) -> list[Problem]:
+    """Every finding in the profiles' files and in the build's output files (`shared_files`:
+    base and components; each profile's own were scanned where it was built)."""
+    profile_files = sorted({file.path for item in profiles.values() if item.merged for file in item.merged.files})
     findings: list[tuple[Finding, str | None]] = []  # with the output file's relative name
     for path in profile_files:
         findings += [(finding, None) for finding in scan_text(path, path.read_text(encoding="utf-8"))]
     # Each profile's own files were scanned where they were made; base and components are left.
     output: list[tuple[Finding, str]] = []
-    for item in build.profiles.values():
+    for item in profiles.values():
         assert item.scanned is not None, "a profile's files are scanned where it is built (Builder._build_serialised)"
         output += item.scanned
-    output += scan_output(build.project.out, build.shared_files())
+    output += scan_output(out, shared_files)
     output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)
     findings += output
-    scopes = {name: _scope(build, item) for name, item in build.profiles.items()}
+    scopes = {name: _scope(item) for name, item in profiles.items()}
     used: set[tuple[str, str]] = set()
     problems: list[Problem] = []
     for finding, relative in findings:
@@ -65,7 +84,7 @@ def scan_build(build: Build) -> list[Problem]:
             for name, (files, folders) in scopes.items()
             if (finding.path in files if relative is None else relative.startswith(folders))
         ]
-        allowed = [name for name in owners if finding.fingerprint in _allowed(build.profiles[name])]
+        allowed = [name for name in owners if finding.fingerprint in _allowed(profiles[name])]
         if allowed:
             used.update((name, finding.fingerprint) for name in allowed)
             continue
@@ -73,12 +92,12 @@ def scan_build(build: Build) -> list[Problem]:
         where = Location(finding.path, finding.line, finding.column)
         owner = owners[0] if len(owners) == 1 else ""
         problems.append(Problem(f"{finding.describe()}; {FIX}", rule, Severity.ERROR, finding.key, where, owner))
-    return problems + _unused_allowances(build, used)
+    return problems + _unused_allowances(profiles, used)
 
 
-def _unused_allowances(build: Build, used: set[tuple[str, str]]) -> list[Problem]:
+def _unused_allowances(profiles: Mapping[str, Scanned], used: set[tuple[str, str]]) -> list[Problem]:
     problems = []
-    for name, item in build.profiles.items():
+    for name, item in profiles.items():
         if item.profile is None or item.merged is None:
             continue
         for index, entry in enumerate(item.profile.secrets.scanner.allow):

@@ -1,5 +1,5 @@
-"""Profile rules of the data tier: backups that meet the seed's RPO/RTO of one hour, Redis and
-OpenSearch topologies that survive a node, and managed offers the API can actually use."""
+"""Profile rules of PostgreSQL: backups that meet the seed's RPO/RTO of one hour, the object
+store, and instances that survive a node (Redis and OpenSearch: redis_opensearch.py)."""
 
 from __future__ import annotations
 

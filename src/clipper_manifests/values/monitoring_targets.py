@@ -10,7 +10,7 @@ two cannot drift apart. Every scrape target also gets a fixed `job` label (`clip
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
@@ -40,7 +40,15 @@ class ScrapeTarget:
     name: str
     job: str
     exporters: tuple[str, ...]
-    spec: dict[str, Any]
+    # What the template writes into the object (monitoring-scrape.yaml.j2 owns its shape):
+    labels: dict[str, str] = field(default_factory=dict)  # the pods or Services selected
+    endpoints: list[dict[str, Any]] = field(default_factory=list)  # endpoints / podMetricsEndpoints
+    namespaces: list[str] | None = None  # namespaceSelector.matchNames, when not the object's own
+    # A Probe: the prober and what it probes.
+    interval: str = ""
+    module: str = ""
+    prober_url: str = ""
+    urls: list[str] = field(default_factory=list)
 
 
 @memo.function("monitoring.known-metrics", 1)
@@ -87,8 +95,8 @@ def api_target(profile: Profile, platform: dict[str, Any]) -> ScrapeTarget:
     endpoint = _endpoint(profile, "clipper-api", "http", "/debug/metrics")
     # /debug/metrics needs an admin bearer token (platform.md); the Secret is synced by ESO.
     endpoint["authorization"] = {"type": "Bearer", "credentials": {"name": platform["secrets"]["metricsToken"], "key": "token"}}
-    spec = {"selector": {"matchLabels": {"app.kubernetes.io/name": api["name"]}}, "endpoints": [endpoint]}
-    return ScrapeTarget("ServiceMonitor", "clipper-api", "clipper-api", ("clipper-api",), spec)
+    labels = {"app.kubernetes.io/name": api["name"]}
+    return ScrapeTarget("ServiceMonitor", "clipper-api", "clipper-api", ("clipper-api",), labels, [endpoint])
 
 
 def ingress_target(profile: Profile, platform: dict[str, Any]) -> ScrapeTarget:
@@ -97,32 +105,26 @@ def ingress_target(profile: Profile, platform: dict[str, Any]) -> ScrapeTarget:
         labels, exporter = {"app.kubernetes.io/name": "traefik", "app.kubernetes.io/component": "metrics"}, "traefik"
     else:
         labels, exporter = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}, "ingress-nginx"
-    spec = {
-        "namespaceSelector": {"matchNames": [platform["ingress"]["namespace"]]},
-        "selector": {"matchLabels": labels},
-        "endpoints": [_endpoint(profile, "ingress-controller", "metrics")],
-    }
-    return ScrapeTarget("ServiceMonitor", "ingress-controller", "ingress-controller", (exporter,), spec)
+    endpoints = [_endpoint(profile, "ingress-controller", "metrics")]
+    namespaces = [platform["ingress"]["namespace"]]
+    return ScrapeTarget("ServiceMonitor", "ingress-controller", "ingress-controller", (exporter,), labels, endpoints, namespaces)
 
 
 def external_secrets_target(profile: Profile, platform: dict[str, Any]) -> ScrapeTarget:
-    spec = {
-        "namespaceSelector": {"matchNames": [platform["secrets"]["storeServiceAccount"]["namespace"]]},
-        "selector": {"matchLabels": {"app.kubernetes.io/name": "external-secrets"}},
-        "endpoints": [_endpoint(profile, "external-secrets", "metrics", honor_labels=True)],
-    }
-    return ScrapeTarget("ServiceMonitor", "external-secrets", "external-secrets", ("external-secrets",), spec)
+    labels = {"app.kubernetes.io/name": "external-secrets"}
+    endpoints = [_endpoint(profile, "external-secrets", "metrics", honor_labels=True)]
+    namespaces = [platform["secrets"]["storeServiceAccount"]["namespace"]]
+    return ScrapeTarget("ServiceMonitor", "external-secrets", "external-secrets", ("external-secrets",), labels, endpoints, namespaces)
 
 
 def cert_manager_target(profile: Profile) -> ScrapeTarget:
-    spec = {
-        "namespaceSelector": {"matchNames": [data_tier.CERT_MANAGER.namespace]},
-        "selector": {"matchLabels": {"app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller"}},
-        # The chart names the controller Service's port http-metrics since v1.21 (before:
-        # tcp-prometheus-servicemonitor, which matches no port of the pinned release).
-        "endpoints": [_endpoint(profile, "cert-manager", "http-metrics", honor_labels=True)],
-    }
-    return ScrapeTarget("ServiceMonitor", "cert-manager", "cert-manager", ("cert-manager",), spec)
+    labels = {"app.kubernetes.io/name": "cert-manager", "app.kubernetes.io/component": "controller"}
+    # The chart names the controller Service's port http-metrics since v1.21 (before:
+    # tcp-prometheus-servicemonitor, which matches no port of the pinned release).
+    endpoints = [_endpoint(profile, "cert-manager", "http-metrics", honor_labels=True)]
+    return ScrapeTarget(
+        "ServiceMonitor", "cert-manager", "cert-manager", ("cert-manager",), labels, endpoints, [data_tier.CERT_MANAGER.namespace]
+    )
 
 
 DATA_EXPORTERS = {
@@ -140,20 +142,21 @@ def data_service_target(profile: Profile, platform: dict[str, Any], service: str
         labels["cnpg.io/podRole"] = "instance"  # not the poolers
     job = f"clipper-{service}"
     endpoint = _endpoint(profile, job, facts["metrics"]["port"])
-    spec = {"selector": {"matchLabels": labels}, "podMetricsEndpoints": [endpoint]}
-    return ScrapeTarget("PodMonitor", job, job, DATA_EXPORTERS[service], spec)
+    return ScrapeTarget("PodMonitor", job, job, DATA_EXPORTERS[service], labels, [endpoint])
 
 
 def public_probe(profile: Profile) -> ScrapeTarget:
     """Users' view through the blackbox exporter: the public host answers, and its certificate."""
-    spec = {
-        "jobName": "clipper-public",
-        "interval": "60s",
-        "module": BLACKBOX_MODULE,
-        "prober": {"url": f"prometheus-blackbox-exporter.{profile.monitoring.namespace}.svc:{BLACKBOX_PORT}"},
-        "targets": {"staticConfig": {"static": [f"https://{profile.domain}/health", f"https://{profile.domain}/"]}},
-    }
-    return ScrapeTarget("Probe", "clipper-public", "clipper-public", ("blackbox_exporter",), spec)
+    return ScrapeTarget(
+        "Probe",
+        "clipper-public",
+        "clipper-public",
+        ("blackbox_exporter",),
+        interval="60s",
+        module=BLACKBOX_MODULE,
+        prober_url=f"prometheus-blackbox-exporter.{profile.monitoring.namespace}.svc:{BLACKBOX_PORT}",
+        urls=[f"https://{profile.domain}/health", f"https://{profile.domain}/"],
+    )
 
 
 def scrape_targets(profile: Profile, platform: dict[str, Any]) -> list[ScrapeTarget]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.render.engine import render_template
 from clipper_manifests.rules.registry import find_rule
+from clipper_manifests.values.overlay import overlay_context
 
 
 def rule_findings(rule_id: str, profile: Profile) -> list[tuple[tuple[Any, ...], str, Severity]]:
@@ -18,3 +21,8 @@ def rule_findings(rule_id: str, profile: Profile) -> list[tuple[tuple[Any, ...],
     for _, message, severity in found:
         assert severity in rule.severities.of(profile.environment), (rule_id, profile.environment, severity, message)
     return found
+
+
+def render_one(templates: Path, template: str, profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]]:
+    """The objects one template renders for a profile, with the values a build gives it."""
+    return [rendered.document for rendered in render_template(templates, template, overlay_context(profile, platform))]

@@ -17,9 +17,10 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretManager, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project
 from clipper_manifests.values import secret_rotation
-from clipper_manifests.values.external_secrets import external_secrets, reference, store_provider
+from clipper_manifests.values.external_secrets import external_secrets, reference
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
+from tests.helpers import render_one
 
 PROFILES = find_project(REPO, None).profile_names()
 PLATFORM = load_platform(REPO / "templates")
@@ -160,21 +161,29 @@ def test_a_remote_key_override_replaces_key_and_property() -> None:
     assert entry["remoteRef"] == {"key": "shared/sentry"}
 
 
+def store_provider(chosen: Profile) -> dict[str, Any]:
+    """spec.provider of the ClusterSecretStore the template renders for a profile."""
+    documents = render_one(REPO / "templates", "infrastructure/configs/secret-store.yaml.j2", chosen, PLATFORM)
+    (store,) = [document for document in documents if document["kind"] == "ClusterSecretStore"]
+    assert list(upstream("ClusterSecretStore").iter_errors(store)) == []
+    provider: dict[str, Any] = store["spec"]["provider"]
+    return provider
+
+
 def test_each_backend_gets_every_required_provider_field() -> None:
     base = profile("prod-aws")
-    assert store_provider(base, PLATFORM)["aws"]["service"] == "SecretsManager"
-    assert store_provider(base, PLATFORM)["aws"]["auth"]["jwt"]["serviceAccountRef"]["namespace"] == "external-secrets"
+    assert store_provider(base)["aws"]["service"] == "SecretsManager"
+    assert store_provider(base)["aws"]["auth"]["jwt"]["serviceAccountRef"]["namespace"] == "external-secrets"
     gcp = dataclasses.replace(
         base.secrets, backend="gcp-secret-manager", gcp=GcpSecretManager("clipper-prod", "eso@clipper-prod.iam.gserviceaccount.com")
     )
-    identity = store_provider(dataclasses.replace(base, secrets=gcp), PLATFORM)["gcpsm"]["auth"]["workloadIdentity"]
+    identity = store_provider(dataclasses.replace(base, secrets=gcp))["gcpsm"]["auth"]["workloadIdentity"]
     assert identity["clusterName"] == "clipper-prod-aws" and identity["serviceAccountRef"]["name"] == "clipper-secret-store"
     azure = dataclasses.replace(base.secrets, backend="azure-key-vault", azure=AzureKeyVault("https://kv.vault.azure.net", "a", "b"))
-    provider = store_provider(dataclasses.replace(base, secrets=azure), PLATFORM)["azurekv"]
+    provider = store_provider(dataclasses.replace(base, secrets=azure))["azurekv"]
     assert provider["authType"] == "WorkloadIdentity" and provider["tenantId"] == "b"
     vault = dataclasses.replace(base.secrets, backend="vault", vault=VaultBackend("https://vault.example:8200/", "clipper"))
-    provider = store_provider(dataclasses.replace(base, secrets=vault), PLATFORM)["vault"]
-    assert provider == {
+    assert store_provider(dataclasses.replace(base, secrets=vault))["vault"] == {
         "server": "https://vault.example:8200",
         "path": "secret",
         "version": "v2",
@@ -186,14 +195,9 @@ def test_each_backend_gets_every_required_provider_field() -> None:
             }
         },
     }
-    for provider_doc in (store_provider(dataclasses.replace(base, secrets=settings), PLATFORM) for settings in (gcp, azure, vault)):
-        store = {
-            "apiVersion": "external-secrets.io/v1",
-            "kind": "ClusterSecretStore",
-            "metadata": {"name": "x"},
-            "spec": {"provider": provider_doc},
-        }
-        assert list(upstream("ClusterSecretStore").iter_errors(store)) == []
+    # A Vault namespace (Enterprise / HCP) goes between version and auth; no shipped profile sets one.
+    spaced = dataclasses.replace(vault, vault=VaultBackend("https://vault.example:8200/", "clipper", namespace="admin/clipper"))
+    assert list(store_provider(dataclasses.replace(base, secrets=spaced))["vault"]) == ["server", "path", "version", "namespace", "auth"]
 
 
 def test_the_api_restarts_when_its_secret_changes() -> None:

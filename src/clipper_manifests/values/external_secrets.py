@@ -238,38 +238,32 @@ def store_service_account(profile: Profile, platform: dict[str, Any]) -> dict[st
     return {"name": account["name"], "namespace": account["namespace"], "annotations": annotations}
 
 
-def store_provider(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
-    """`spec.provider` of the ClusterSecretStore, with every field the backend requires."""
+def store_backend(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+    """The ClusterSecretStore's backend settings (secret-store.yaml.j2 writes the provider block
+    for `backend`): every field the backend requires, as data."""
     account = platform["secrets"]["storeServiceAccount"]
-    ref = {"name": account["name"], "namespace": account["namespace"]}
     settings = profile.secrets
+    backend: dict[str, Any] = {"backend": settings.backend, "account_ref": {"name": account["name"], "namespace": account["namespace"]}}
     if settings.backend == "aws-secrets-manager" and settings.aws is not None:
-        return {"aws": {"service": "SecretsManager", "region": settings.aws.region, "auth": {"jwt": {"serviceAccountRef": ref}}}}
+        return backend | {"region": settings.aws.region}
     if settings.backend == "gcp-secret-manager" and settings.gcp is not None:
-        identity = {
-            "serviceAccountRef": ref,
-            "clusterLocation": profile.cluster.region,
-            "clusterName": profile.cluster.name,
-            "clusterProjectID": settings.gcp.cluster_project_id or settings.gcp.project_id,
+        return backend | {
+            "project_id": settings.gcp.project_id,
+            "cluster_location": profile.cluster.region,
+            "cluster_name": profile.cluster.name,
+            "cluster_project_id": settings.gcp.cluster_project_id or settings.gcp.project_id,
         }
-        return {"gcpsm": {"projectID": settings.gcp.project_id, "auth": {"workloadIdentity": identity}}}
     if settings.backend == "azure-key-vault" and settings.azure is not None:
-        return {
-            "azurekv": {
-                "vaultUrl": settings.azure.vault_url,
-                "authType": "WorkloadIdentity",
-                "environmentType": "PublicCloud",
-                "tenantId": settings.azure.tenant_id,
-                "serviceAccountRef": ref,
-            }
-        }
+        return backend | {"vault_url": settings.azure.vault_url, "tenant_id": settings.azure.tenant_id}
     if settings.backend == "vault" and settings.vault is not None:
         vault = settings.vault
-        provider: dict[str, Any] = {"server": vault.server.rstrip("/"), "path": vault.path, "version": "v2"}
-        if vault.namespace:
-            provider["namespace"] = vault.namespace
-        provider["auth"] = {"kubernetes": {"mountPath": vault.mount_path, "role": vault.role, "serviceAccountRef": ref}}
-        return {"vault": provider}
+        return backend | {
+            "server": vault.server.rstrip("/"),
+            "path": vault.path,
+            "namespace": vault.namespace,
+            "mount_path": vault.mount_path,
+            "role": vault.role,
+        }
     # The profile schema requires the backend's settings block; reaching here is a bug.
     raise ValueError(f"secrets.{settings.backend}: settings block missing")
 
@@ -283,7 +277,7 @@ def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, An
         ],
         "store": {
             "name": platform["secrets"]["store"],
-            "provider": store_provider(profile, platform),
+            "backend": store_backend(profile, platform),
             "namespaces": [profile.namespace],
             "service_account": store_service_account(profile, platform),
         },

@@ -156,8 +156,9 @@ def test_a_remote_key_override_replaces_key_and_property() -> None:
     overridden = dataclasses.replace(aws, secrets=dataclasses.replace(aws.secrets, remote_keys={"SENTRY_DSN": RemoteKey("shared/sentry")}))
     ref = reference(overridden, PLATFORM, "SENTRY_DSN")
     assert (ref.key, ref.property) == ("shared/sentry", None)
-    (api,) = [spec for spec in external_secrets(overridden, PLATFORM) if spec.name == "api-secrets"]
-    (entry,) = [item for item in api.document_spec(overridden, PLATFORM)["data"] if item["secretKey"] == "SENTRY_DSN"]
+    rendered = render_one(REPO / "templates", "overlay/resources/externalsecrets.yaml.j2", overridden, PLATFORM)
+    (api,) = [document for document in rendered if document["metadata"]["name"] == "api-secrets"]
+    (entry,) = [item for item in api["spec"]["data"] if item["secretKey"] == "SENTRY_DSN"]
     assert entry["remoteRef"] == {"key": "shared/sentry"}
 
 

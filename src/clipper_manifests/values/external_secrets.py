@@ -22,7 +22,6 @@ from typing import Any
 from clipper_manifests.profile.model import Profile
 
 API_VERSION = "external-secrets.io/v1"
-STORE_KIND = "ClusterSecretStore"
 # The characters each backend allows in a secret's name (provider documentation).
 REMOTE_KEY_NAMES = {
     "aws-secrets-manager": re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$"),
@@ -69,25 +68,18 @@ class ExternalSecretSpec:
     secret_type: str | None = None
     template: dict[str, str] | None = None
 
-    def document_spec(self, profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
-        target: dict[str, Any] = {"name": self.name, "creationPolicy": "Owner", "deletionPolicy": "Retain"}
-        if self.template is not None or self.secret_type:
-            template: dict[str, Any] = {"engineVersion": "v2"}
-            if self.secret_type:
-                template["type"] = self.secret_type
-            if self.template is not None:
-                template["data"] = self.template
-            target["template"] = template
-        spec: dict[str, Any] = {
-            "refreshInterval": profile.secrets.refresh_interval,
-            "secretStoreRef": {"kind": STORE_KIND, "name": platform["secrets"]["store"]},
-            "target": target,
+    def template_values(self, profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
+        """What externalsecrets.yaml.j2 writes into this ExternalSecret (it owns the shape)."""
+        return {
+            "name": self.name,
+            "purpose": self.purpose,
+            "refresh_interval": profile.secrets.refresh_interval,
+            "store": platform["secrets"]["store"],
+            "secret_type": self.secret_type,
+            "template_data": self.template,
+            "data": [{"secretKey": key.secret_key, "remoteRef": key.ref.as_eso()} for key in self.keys],
+            "extract_key": self.extract.ref.key if self.extract is not None else None,
         }
-        if self.keys:
-            spec["data"] = [{"secretKey": key.secret_key, "remoteRef": key.ref.as_eso()} for key in self.keys]
-        if self.extract is not None:
-            spec["dataFrom"] = [{"extract": {"key": self.extract.ref.key}}]
-        return spec
 
 
 def in_cluster(mode: str) -> bool:
@@ -271,10 +263,7 @@ def store_backend(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
 def template_context(profile: Profile, platform: dict[str, Any]) -> dict[str, Any]:
     """What the secret templates see as `secrets`."""
     return {
-        "external_secrets": [
-            {"name": spec.name, "purpose": spec.purpose, "spec": spec.document_spec(profile, platform)}
-            for spec in external_secrets(profile, platform)
-        ],
+        "external_secrets": [spec.template_values(profile, platform) for spec in external_secrets(profile, platform)],
         "store": {
             "name": platform["secrets"]["store"],
             "backend": store_backend(profile, platform),

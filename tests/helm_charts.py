@@ -20,6 +20,7 @@ import yaml
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
 from tests.conftest import REPO, SHARED
+from tests.helpers import load, load_all
 
 CHARTS = SHARED / "charts"
 OUT = REPO / "out"
@@ -55,7 +56,7 @@ class Release:
 def shipped_releases() -> list[Release]:
     releases = []
     for path in sorted(OUT.glob("infrastructure/*/controllers/helmrelease-*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load(path.read_text(encoding="utf-8"))
         spec = document["spec"]
         releases.append(
             Release(
@@ -114,7 +115,7 @@ class Charts:
         missing = set(schemas.missing_dependencies(source))
         if not missing:
             return source, {}
-        meta = yaml.safe_load((source / "Chart.yaml").read_text(encoding="utf-8"))
+        meta = load((source / "Chart.yaml").read_text(encoding="utf-8"))
         off: dict[str, Any] = {}
         for dependency in meta["dependencies"]:
             if (dependency.get("alias") or dependency["name"]) in missing:
@@ -157,7 +158,7 @@ class Charts:
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 raise RenderError(f"helm template of {release.path.relative_to(REPO)} failed:\n{result.stderr.strip()}")
-            self._renders[release.path] = [d for d in yaml.safe_load_all(result.stdout) if isinstance(d, dict)]
+            self._renders[release.path] = [d for d in load_all(result.stdout) if isinstance(d, dict)]
         return self._renders[release.path]
 
 

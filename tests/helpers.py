@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.render.engine import render_template
@@ -26,3 +28,17 @@ def rule_findings(rule_id: str, profile: Profile) -> list[tuple[tuple[Any, ...],
 def render_one(templates: Path, template: str, profile: Profile, platform: dict[str, Any]) -> list[dict[str, Any]]:
     """The objects one template renders for a profile, with the values a build gives it."""
     return [rendered.document for rendered in render_template(templates, template, overlay_context(profile, platform))]
+
+
+# LibYAML's loader: the same objects as yaml.safe_load, several times faster on large output.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load(text: str) -> Any:
+    """yaml.safe_load, through LibYAML when PyYAML has it."""
+    return yaml.load(text, Loader=_LOADER)
+
+
+def load_all(text: str) -> list[Any]:
+    """yaml.safe_load_all, through LibYAML when PyYAML has it."""
+    return list(yaml.load_all(text, Loader=_LOADER))

@@ -21,6 +21,7 @@ from click.testing import Result
 
 from clipper_manifests import __version__
 from tests.conftest import REPO, RunCli, tree_text
+from tests.helpers import load
 
 Cli = Callable[..., Result]
 
@@ -100,7 +101,7 @@ def test_render_one_profile_writes_base_and_its_own_folders_only(project: Path, 
     assert folders(out / "overlays") == ["prod-aws"]
     for kustomization in ("base", "overlays/prod-aws"):
         assert (out / kustomization / "kustomization.yaml").is_file()
-    overlay = yaml.safe_load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
+    overlay = load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
     assert "../../base" in overlay["resources"]
     assert "components" not in overlay
 
@@ -116,8 +117,8 @@ def test_a_provider_component_is_written_once_and_used_by_that_providers_overlay
     out = project / "out"
     assert folders(out / "components") == ["aws"]
     assert (out / "components/aws/configmap-aws-only.yaml").is_file()
-    aws = yaml.safe_load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
-    do = yaml.safe_load((out / "overlays/prod-do/kustomization.yaml").read_text(encoding="utf-8"))
+    aws = load((out / "overlays/prod-aws/kustomization.yaml").read_text(encoding="utf-8"))
+    do = load((out / "overlays/prod-do/kustomization.yaml").read_text(encoding="utf-8"))
     assert aws["components"] == ["../../components/aws"]
     assert "components" not in do
 
@@ -436,7 +437,7 @@ def test_show_prints_the_merged_profile_and_its_sources(cli: Cli) -> None:
     first = result.stdout.splitlines()[0]
     chain = "profiles/_defaults.yaml, profiles/_production.yaml, profiles/_aws.yaml, profiles/prod-aws.yaml"
     assert first == f"# prod-aws: merged from {chain}"
-    merged = yaml.safe_load(result.stdout)
+    merged = load(result.stdout)
     assert merged["provider"] == "aws"
     assert merged["environment"] == "production"
     assert merged["cluster"] == {

@@ -10,16 +10,21 @@ from pathlib import Path
 from tests.conftest import REPO, tree_text
 
 
-def _render(root: Path, out: Path, seed: str) -> dict[str, str]:
+def _start(root: Path, out: Path, seed: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     command = [sys.executable, "-m", "clipper_manifests", "render", "--all", "--root", str(root), "--out", str(out)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert result.returncode == 0, result.stderr
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _finish(render: subprocess.Popen[str], out: Path) -> dict[str, str]:
+    _, stderr = render.communicate()
+    assert render.returncode == 0, stderr
     return tree_text(out)
 
 
 def test_two_seeds_give_the_committed_tree(tmp_path: Path) -> None:
-    first = _render(REPO, tmp_path / "one", "1")
-    second = _render(REPO, tmp_path / "two", "4242")
+    # Both renders at once (both cores work): each writes its own folder.
+    one, two = _start(REPO, tmp_path / "one", "1"), _start(REPO, tmp_path / "two", "4242")
+    first, second = _finish(one, tmp_path / "one"), _finish(two, tmp_path / "two")
     assert first == second
     assert first == tree_text(REPO / "out")

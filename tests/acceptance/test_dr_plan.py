@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import Result
 from syrupy.assertion import SnapshotAssertion
 
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO, RunCli
+from tests.helpers import load, load_all
 
 Cli = Callable[..., Result]
 NOW = "2026-11-25T12:00:00Z"
@@ -100,7 +100,7 @@ def test_the_point_in_time_variant_is_a_valid_cluster_with_its_target(cli: Cli) 
     text = plan(cli, "staging-aws", "--point-in-time", "2026-11-25T10:00:00Z")
     body = re.search(r"kubectl apply -f - <<'EOF'\n(.*?)\nEOF", text, re.DOTALL)
     assert body is not None
-    cluster = yaml.safe_load(body.group(1))
+    cluster = load(body.group(1))
     assert cluster["spec"]["bootstrap"]["recovery"]["recoveryTarget"] == {"targetTime": "2026-11-25T10:00:00Z"}
     assert check_custom_resource(cluster, None) == []
     assert "kubectl apply -k out/dr/staging-aws/3-restore" not in text
@@ -171,7 +171,7 @@ def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profi
     for folder in folders:
         result = subprocess.run([str(k8s_tools["kubectl"]), "kustomize", str(folder)], capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stderr
-        documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+        documents = [d for d in load_all(result.stdout) if d]
         assert documents, folder
         for document in documents:
             assert document["metadata"]["namespace"] == "clipper", "plain folders: every object names its namespace"
@@ -205,7 +205,7 @@ def test_a_managed_database_gets_a_restore_drill_into_a_scratch_copy_it_verifies
     env_args = [arg.replace("$NEW_ENDPOINT", "copy.example.internal") for arg in shlex.split(set_env)[1:]]
     result = subprocess.run([kubectl, *env_args], input=built.stdout, capture_output=True, text=True, check=False, cwd=REPO)
     assert result.returncode == 0, result.stderr
-    job = yaml.safe_load(result.stdout)
+    job = load(result.stdout)
     spec = job["spec"]["template"]["spec"]
     containers = [*spec.get("initContainers", []), *spec["containers"]]
     pghost = {

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests import helm_charts
 from tests.conftest import SHARED
 from tests.helm_charts import OUT, Charts, Release
+from tests.helpers import load
 
 pytestmark = pytest.mark.skipif(not (SHARED / "charts").is_dir(), reason="needs ../shared/charts (the real upstream charts); CI has it")
 
@@ -69,7 +69,7 @@ def _args(objects: list[dict[str, Any]]) -> list[str]:
 
 def _configs(profile: str) -> dict[str, dict[str, Any]]:
     folder = OUT / "infrastructure" / profile / "configs"
-    documents = [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))]
+    documents = [load(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.yaml"))]
     return {f"{d['kind']}/{d['metadata']['name']}": d for d in documents if d and "metadata" in d}
 
 
@@ -150,9 +150,9 @@ def test_traefik_replicas_spread_over_nodes_and_match_prefixes_by_element(releas
 def test_aws_controller_pods_wait_for_their_nlb_target() -> None:
     for profile in ("prod-aws", "staging-aws"):
         folder = OUT / "infrastructure" / profile / "controllers"
-        namespace = yaml.safe_load((folder / "namespace-ingress.yaml").read_text(encoding="utf-8"))
+        namespace = load((folder / "namespace-ingress.yaml").read_text(encoding="utf-8"))
         assert namespace["metadata"]["labels"].get("elbv2.k8s.aws/pod-readiness-gate-inject") == "enabled"
-        release = yaml.safe_load((folder / "helmrelease-traefik.yaml").read_text(encoding="utf-8"))
+        release = load((folder / "helmrelease-traefik.yaml").read_text(encoding="utf-8"))
         assert {"name": "aws-load-balancer-controller", "namespace": "kube-system"} in release["spec"].get("dependsOn", [])
 
 

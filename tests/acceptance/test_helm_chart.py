@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.conftest import REPO, RunCli
+from tests.helpers import load, load_all
 
 OUT = REPO / "out"
 PROFILES = sorted(path.name for path in (OUT / "charts").iterdir() if path.is_dir())
@@ -24,7 +24,7 @@ def _run(tool: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _objects(text: str) -> dict[Key, dict[str, Any]]:
     objects = {}
-    for document in yaml.safe_load_all(text):
+    for document in load_all(text):
         if document:
             metadata = document["metadata"]
             objects[(document["kind"], metadata.get("namespace", ""), metadata["name"])] = document
@@ -99,7 +99,7 @@ def test_every_profile_has_a_chart() -> None:
 def test_chart_packages(profile: str, helm: Path, tmp_path: Path) -> None:
     result = _run(helm, "package", str(OUT / "charts" / profile), "--destination", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    chart = yaml.safe_load((OUT / "charts" / profile / "Chart.yaml").read_text(encoding="utf-8"))
+    chart = load((OUT / "charts" / profile / "Chart.yaml").read_text(encoding="utf-8"))
     assert (tmp_path / f"{profile}-{chart['version']}.tgz").is_file()
 
 
@@ -137,7 +137,7 @@ CHECKED = ["prod-aws", "staging-do"]  # one with a frontend HPA, one without
 
 
 def _values(profile: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load((OUT / "charts" / profile / "values.yaml").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = load((OUT / "charts" / profile / "values.yaml").read_text(encoding="utf-8"))
     return loaded
 
 
@@ -234,11 +234,11 @@ def test_flux_delivers_the_chart_through_a_helm_release(project: Path, run_cli: 
     result = run_cli("render", "staging-do", "--root", project)
     assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
     out = project / "out"
-    apps = yaml.safe_load((out / "clusters" / "staging-do" / "kustomization-apps.yaml").read_text(encoding="utf-8"))
+    apps = load((out / "clusters" / "staging-do" / "kustomization-apps.yaml").read_text(encoding="utf-8"))
     assert apps["spec"]["path"] == "./out/delivery/staging-do" and apps["spec"]["dependsOn"] == [{"name": "infra-configs"}]
     built = _run(k8s_tools["kubectl"], "kustomize", str(out / "delivery" / "staging-do"))
     assert built.returncode == 0, built.stderr
-    (release,) = yaml.safe_load_all(built.stdout)
+    (release,) = load_all(built.stdout)
     assert release["kind"] == "HelmRelease"
     assert release["spec"]["chart"]["spec"] == {
         "chart": "./out/charts/staging-do",
@@ -272,6 +272,6 @@ def test_literal_text_around_values_survives_helm(helm: Path, tmp_path: Path) ->
     (tmp_path / "templates" / "cm.yaml").write_text(template_text(profile, document), encoding="utf-8")
     result = _run(helm, "template", "t", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert yaml.safe_load(result.stdout) == document
+    assert load(result.stdout) == document
     result = _run(helm, "template", "t", str(tmp_path), "--set", "domain=other.example")
-    assert yaml.safe_load(result.stdout)["data"] == {key: value.replace(domain, "other.example") for key, value in tricky.items()}
+    assert load(result.stdout)["data"] == {key: value.replace(domain, "other.example") for key, value in tricky.items()}

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.rules.registry import find_rule
 from tests.conftest import RunCli
+from tests.helpers import load
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
 CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
@@ -39,7 +39,7 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def load_expected(case: Path) -> dict[str, Any]:
-    expected = yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
+    expected = load((case / "expected.yaml").read_text(encoding="utf-8"))
     assert isinstance(expected, dict), f"{case.name}/expected.yaml must be a mapping"
     stream = STREAM_OF_EXIT.get(int(expected.get("exit", 1)), "stdout")
     assert set(expected) == {"args", "exit", stream}, f"{case.name}/expected.yaml keys: {sorted(expected)}, want args, exit, {stream}"

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from clipper_manifests.rules.security.reachability_model import Evaluator, Flow, Party
 from tests import helm_charts
 from tests.conftest import REPO
 from tests.helm_charts import CHARTS, OUT, Charts, Release
+from tests.helpers import load, load_all
 
 pytestmark = pytest.mark.shared("charts")  # the real upstream charts
 
 RELEASES = helm_charts.shipped_releases()
-PLATFORM = yaml.safe_load((REPO / "templates" / "platform.yaml").read_text(encoding="utf-8"))
+PLATFORM = load((REPO / "templates" / "platform.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def _has_path(values: Any, path: tuple[str, ...]) -> bool:
 def _out_objects(profile: str) -> Iterator[tuple[Path, dict[str, Any]]]:
     for folder in (OUT / "overlays" / profile, OUT / "infrastructure" / profile):
         for path in sorted(folder.rglob("*.yaml")):
-            for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            for document in load_all(path.read_text(encoding="utf-8")):
                 if isinstance(document, dict):
                     yield path, document
 
@@ -184,7 +184,7 @@ def test_pinned_chart_version_is_the_verified_source(name: str) -> None:
     if pin.get("unverifiedVersion"):
         return
     assert (pin["chart"], str(pin["version"])) in _sources(), f"{name} {pin['version']} is not in ../shared/charts/SOURCES.tsv"
-    source = yaml.safe_load((CHARTS / pin["chart"] / "Chart.yaml").read_text(encoding="utf-8"))
+    source = load((CHARTS / pin["chart"] / "Chart.yaml").read_text(encoding="utf-8"))
     assert str(source["version"]) == str(pin["version"])
 
 
@@ -217,7 +217,7 @@ def test_persistent_volumes_use_a_class_the_controllers_stage_applies(release: R
     assert claims, "the chart renders no volume claim"
     classes = {d["metadata"]["name"] for _, d in _out_objects(release.profile) if d.get("kind") == "StorageClass"}
     in_stage = {
-        yaml.safe_load(p.read_text(encoding="utf-8"))["metadata"]["name"]
+        load(p.read_text(encoding="utf-8"))["metadata"]["name"]
         for p in (OUT / "infrastructure" / release.profile / "controllers").glob("storageclass-*.yaml")
     }
     for claim, storage_class in claims.items():
@@ -231,7 +231,7 @@ def test_each_storage_class_has_one_owner() -> None:
     one copy would delete the class under the other's volumes)."""
     owners: dict[str, list[str]] = {}
     for path in sorted(OUT.rglob("storageclass-*.yaml")):
-        name = yaml.safe_load(path.read_text(encoding="utf-8"))["metadata"]["name"]
+        name = load(path.read_text(encoding="utf-8"))["metadata"]["name"]
         profile_or_shared = path.relative_to(OUT).parts
         owners.setdefault(name, []).append("/".join(profile_or_shared[:2]))
     for name, places in owners.items():

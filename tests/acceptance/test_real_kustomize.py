@@ -15,6 +15,7 @@ from clipper_manifests.project import find_project
 from clipper_manifests.render.kustomize import is_builtin
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
+from tests.helpers import load_all
 
 PROFILES = find_project(REPO, None).profile_names()
 
@@ -27,7 +28,7 @@ def _key(document: dict[str, Any]) -> tuple[str, str, str, str]:
 def _kustomize(kubectl: Path, directory: Path) -> dict[tuple[str, str, str, str], Any]:
     result = subprocess.run([str(kubectl), "kustomize", str(directory)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
-    return {_key(document): document for document in yaml.safe_load_all(result.stdout) if document}
+    return {_key(document): document for document in load_all(result.stdout) if document}
 
 
 def _as_flux_sees_it(folder: Path) -> Path:

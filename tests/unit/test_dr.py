@@ -9,7 +9,6 @@ from functools import cache
 from typing import Any
 
 import pytest
-import yaml
 
 from clipper_manifests.dr import objects, values
 from clipper_manifests.pipeline.builder import Builder
@@ -20,6 +19,7 @@ from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
+from tests.helpers import load
 
 PLATFORM = load_platform(REPO / "templates")
 
@@ -118,7 +118,7 @@ def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_fro
 def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) -> None:
     item = built(name)
     [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"]
-    scratch = yaml.safe_load(config_map["data"]["cluster.yaml"])
+    scratch = load(config_map["data"]["cluster.yaml"])
     assert scratch == objects.scratch_cluster(profile(name), PLATFORM)
     assert scratch["metadata"] == {
         "name": "postgres-restore-test",

@@ -15,6 +15,7 @@ from clipper_manifests.yaml import read, write
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 from clipper_manifests.yaml.write import dump_document
 from tests.conftest import output_yaml_files
+from tests.helpers import load
 
 SCHEMA = {
     "type": "object",
@@ -90,7 +91,7 @@ def test_dump_document_matches_yaml_dump_on_the_whole_output_tree() -> None:
     files = output_yaml_files()
     assert files
     for path in files:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = load(path.read_text(encoding="utf-8"))
         assert dump_document(document) == old_dump(document), path
 
 

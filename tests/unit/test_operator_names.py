@@ -13,6 +13,7 @@ from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.policy.objects import Objects, check_policy
 from tests.conftest import REPO
+from tests.helpers import load
 
 RULE = "operator-name-taken"
 
@@ -56,7 +57,7 @@ def test_the_restore_test_runner_has_names_of_its_own() -> None:
     [cron_job] = [d for d in documents if d["kind"] == "CronJob" and d["metadata"]["name"] == "postgres-restore-test"]
     pod = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     [config_map] = [v for v in pod["volumes"] if "configMap" in v]
-    scratch = yaml.safe_load(
+    scratch = load(
         next(d for d in documents if d["kind"] == "ConfigMap" and d["metadata"]["name"] == config_map["configMap"]["name"])["data"][
             "cluster.yaml"
         ]

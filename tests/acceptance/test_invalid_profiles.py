@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from clipper_manifests.cli import app
 from clipper_manifests.problems import Severity
 from clipper_manifests.rules.registry import find_rule
-from tests.conftest import RunCli
+from tests.conftest import REPO, RunCli
 from tests.helpers import load
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
@@ -73,13 +75,28 @@ def test_the_non_utf8_case_really_holds_a_byte_that_is_not_utf8() -> None:
         raw.decode("utf-8")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_invalid_project_is_refused_cleanly(case: Path, project: Path, run_cli: RunCli) -> None:
-    expected = load_expected(case)
-    first = run_cli("render", "prod-aws", "--root", project, cwd=project)
-    assert first.exit_code == 0, first.stderr
-    before = tree_bytes(project / "out")
+@pytest.fixture(scope="session")
+def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """A project whose out/ holds a render of prod-aws (the tree a failing render must leave
+    alone), made once; each case works on its own copy, at a path no render has used yet."""
+    root = tmp_path_factory.mktemp("pristine") / "project"
+    for folder in ("profiles", "templates"):
+        shutil.copytree(REPO / folder, root / folder)
+    result = CliRunner().invoke(app, ["render", "prod-aws", "--root", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    before = tree_bytes(root / "out")
     assert "overlays/prod-aws/kustomization.yaml" in before
+    return root, before
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_invalid_project_is_refused_cleanly(
+    case: Path, tmp_path: Path, rendered_project: tuple[Path, dict[str, bytes]], run_cli: RunCli
+) -> None:
+    expected = load_expected(case)
+    pristine, before = rendered_project
+    project = tmp_path / "project"
+    shutil.copytree(pristine, project)
 
     copy_case_over(case, project)
     result = run_cli(*expected["args"], "--root", project, cwd=project)

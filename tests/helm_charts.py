@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ class Charts:
     def __init__(self, helm: Path, workdir: Path) -> None:
         self.helm = helm
         self.workdir = workdir
-        self._renders: dict[Path, list[dict[str, Any]]] = {}
+        self._renders: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def renderable_chart(self, chart: str) -> tuple[Path, dict[str, Any]]:
         """The chart's folder (or a copy without the dependencies ../shared/charts lacks), and
@@ -134,8 +135,17 @@ class Charts:
         return copy, off
 
     def render(self, release: Release) -> list[dict[str, Any]]:
-        """The objects `helm template` makes of the release (rendered once per session)."""
-        if release.path not in self._renders:
+        """The objects `helm template` makes of the release, rendered once per session for each
+        distinct (chart, release name, namespace, Kubernetes version, values): profiles share most
+        releases. The objects are shared too: read them, do not change them."""
+        key = (
+            release.chart,
+            release.release_name,
+            release.namespace,
+            kubernetes_version(release.profile),
+            json.dumps(release.values, sort_keys=True),
+        )
+        if key not in self._renders:
             chart, off = self.renderable_chart(release.chart)
             values = self.workdir / f"{release.id}.values.yaml"
             values.write_text(yaml.safe_dump(release.values), encoding="utf-8")
@@ -158,8 +168,8 @@ class Charts:
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             if result.returncode != 0:
                 raise RenderError(f"helm template of {release.path.relative_to(REPO)} failed:\n{result.stderr.strip()}")
-            self._renders[release.path] = [d for d in load_all(result.stdout) if isinstance(d, dict)]
-        return self._renders[release.path]
+            self._renders[key] = [d for d in load_all(result.stdout) if isinstance(d, dict)]
+        return self._renders[key]
 
 
 def unread_paths(release: Release) -> list[str]:

@@ -24,6 +24,7 @@ from clipper_manifests.commands.options import (
     DiffOptions,
     DocsOptions,
     DrPlanOptions,
+    Paths,
     ProfileOptions,
     RenderOptions,
     RulesOptions,
@@ -82,6 +83,10 @@ def _run(command: str, options: object) -> None:
     guarded(lambda: module.run(options))
 
 
+def _selection(profiles: list[str] | None, all_profiles: bool) -> Selection:
+    return Selection(tuple(profiles or ()), all_profiles)
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks.")] = False,
@@ -111,7 +116,7 @@ def render(
     ] = None,
 ) -> None:
     """Render profiles into out/ (base, components, overlays, charts), after validating everything."""
-    _run("render", RenderOptions(Selection(tuple(profiles or ()), all_profiles), check, force, root, out, crd_schemas, output_format))
+    _run("render", RenderOptions(_selection(profiles, all_profiles), Paths(root, out, crd_schemas), check, force, output_format))
 
 
 @app.command()
@@ -126,7 +131,7 @@ def validate(
     ] = False,
 ) -> None:
     """Check profiles and everything they render; report all problems at once."""
-    _run("validate", ValidateOptions(Selection(tuple(profiles or ()), all_profiles), report_format, root, crd_schemas, profiles_only))
+    _run("validate", ValidateOptions(_selection(profiles, all_profiles), Paths(root, None, crd_schemas), report_format, profiles_only))
 
 
 @app.command()
@@ -135,7 +140,7 @@ def diff(
 ) -> None:
     """What rendering would change in out/: a summary per tree, then the unified diff; exit 1
     when anything would change (like `git diff --exit-code`), 0 when nothing would."""
-    _run("diff", DiffOptions(Selection(tuple(profiles or ()), all_profiles), root, out, crd_schemas))
+    _run("diff", DiffOptions(_selection(profiles, all_profiles), Paths(root, out, crd_schemas)))
 
 
 @app.command()
@@ -147,7 +152,7 @@ def compare(
     root: RootOpt = None,
 ) -> None:
     """What differs between two rendered environments, object by object, and what parity.yaml does not explain."""
-    _run("compare", CompareOptions(left, right, check, output_format, root))
+    _run("compare", CompareOptions(left, right, Paths(root), check, output_format))
 
 
 @app.command("list")
@@ -172,20 +177,20 @@ def show(
     root: RootOpt = None,
 ) -> None:
     """Print the merged profile, or explain where one key's value comes from."""
-    _run("show", ProfileOptions(profile, root, explain))
+    _run("show", ProfileOptions(profile, Paths(root), explain))
 
 
 @app.command("secrets")
 def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
     """Every remote secret PROFILE reads: remote key, store, last rotation, age and status
     (CLIPPER_TODAY=YYYY-MM-DD sets the date the ages are counted to)."""
-    _run("secrets", ProfileOptions(profile, root))
+    _run("secrets", ProfileOptions(profile, Paths(root)))
 
 
 @app.command("images")
 def images_command(profile: ProfileArg, root: RootOpt = None) -> None:
     """Every image PROFILE's pods run: its digest, how it is pinned, where it is set and what runs it."""
-    _run("images", ProfileOptions(profile, root))
+    _run("images", ProfileOptions(profile, Paths(root)))
 
 
 @app.command()
@@ -196,7 +201,7 @@ def schema(
     root: RootOpt = None,
 ) -> None:
     """Print the profile JSON Schema (draft 2020-12)."""
-    _run("schema", SchemaOptions(partial, write, check, root))
+    _run("schema", SchemaOptions(Paths(root), partial, write, check))
 
 
 @app.command("dr-plan")
@@ -229,7 +234,7 @@ def dr_plan(
     """Print the disaster-recovery runbook of PROFILE: scale the API to zero, restore, apply and
     watch each step of out/dr/PROFILE/, verify, scale back; with a time budget against the RTO
     (CLIPPER_NOW=<ISO 8601> sets "now")."""
-    _run("dr_plan", DrPlanOptions(profile, point_in_time, tuple(expect or ()), attempt, root, out, crd_schemas))
+    _run("dr_plan", DrPlanOptions(profile, Paths(root, out, crd_schemas), point_in_time, tuple(expect or ()), attempt))
 
 
 @app.command("rules")
@@ -249,7 +254,7 @@ def docs(
     root: RootOpt = None,
 ) -> None:
     """Write docs/profiles.md, the profile reference, from the JSON Schema, the defaults and the rules."""
-    _run("docs", DocsOptions(check, root))
+    _run("docs", DocsOptions(Paths(root), check))
 
 
 def main() -> None:

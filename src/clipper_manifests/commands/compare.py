@@ -9,7 +9,6 @@ from clipper_manifests.commands.options import CompareOptions, Selection
 from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.errors import EXIT_INVALID, UsageError
-from clipper_manifests.project import find_project
 
 
 def run(options: CompareOptions) -> None:
@@ -19,7 +18,7 @@ def run(options: CompareOptions) -> None:
     left, right, output_format = options.left, options.right, options.output_format
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format!r} is not text or json")
-    project = find_project(options.root, None)
+    project = options.paths.project()
     names = select(project, Selection((left, right)))
     allowances = comparing.load_parity(project.root)
     build = build_and_report(project, names, notes=False, objects=True)  # an invalid profile stops here, its problems shown

@@ -10,7 +10,6 @@ from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.commands.terminal import echo_diff
 from clipper_manifests.errors import EXIT_INVALID
-from clipper_manifests.project import find_project
 
 
 def run(options: DiffOptions) -> None:
@@ -18,7 +17,7 @@ def run(options: DiffOptions) -> None:
     from clipper_manifests.output.plan import plan_tree
     from clipper_manifests.profile.redaction import redact
 
-    project = find_project(options.root, options.out, crd_schemas=options.crd_schemas, validating=True)
+    project = options.paths.project(validating=True)
     names = select(project, options.selection)
     build = build_and_report(project, names, notes=False)
     plan = plan_tree(project.out, build.files(), None if options.selection.all_profiles else build.scope(), force=True)

@@ -7,7 +7,6 @@ from click.exceptions import Exit
 
 from clipper_manifests.commands.options import DocsOptions
 from clipper_manifests.errors import EXIT_INVALID
-from clipper_manifests.project import find_project
 
 
 def run(options: DocsOptions) -> None:
@@ -15,7 +14,7 @@ def run(options: DocsOptions) -> None:
     from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
     from clipper_manifests.rules.registry import all_rules
 
-    project = find_project(options.root, None)
+    project = options.paths.project()
     wanted = render_docs(project, profile_schema(), all_rules())
     path = project.root / DOCS_FILE
     current = path.read_text(encoding="utf-8") if path.is_file() else None

@@ -7,13 +7,12 @@ import click
 from clipper_manifests.commands.options import DrPlanOptions, Selection
 from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
-from clipper_manifests.project import find_project
 
 
 def run(options: DrPlanOptions) -> None:
     from clipper_manifests.dr.runbook import plan_text
 
-    project = find_project(options.root, options.out, crd_schemas=options.crd_schemas, validating=True)
+    project = options.paths.project(validating=True)
     names = select(project, Selection((options.profile,)))
     build = build_and_report(project, names, notes=False, objects=True)
     text = plan_text(project, build.profiles[options.profile], options.point_in_time, list(options.expect), options.attempt)

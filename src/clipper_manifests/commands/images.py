@@ -9,13 +9,12 @@ import click
 from clipper_manifests.commands.options import ProfileOptions, Selection
 from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
-from clipper_manifests.project import find_project
 
 
 def run(options: ProfileOptions) -> None:
     from clipper_manifests.report.images_table import chart_rows, format_table, image_rows
 
-    project = find_project(options.root, None)
+    project = options.paths.project()
     profile = options.profile
     item = build_and_report(project, select(project, Selection((profile,))), notes=False, objects=True).profiles[profile]
     assert item.profile is not None  # a build that did not stop on problems typed every profile

@@ -1,9 +1,15 @@
-"""The typed options of every command, as cli.py builds them from the command line."""
+"""The typed options of every command, as cli.py builds them from the command line.
+
+The options several commands share are groups (`Selection`, `Paths`) that a command's options
+hold, so that --root/--out/--crd-schemas mean one thing and find the project one way everywhere.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from clipper_manifests.project import Project, find_project
 
 
 @dataclass(frozen=True)
@@ -15,40 +21,47 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class RenderOptions:
-    selection: Selection
-    check: bool = False
-    force: bool = False
+class Paths:
+    """Where the project is (--root), where it renders to (--out) and its CRD schemas (--crd-schemas)."""
+
     root: Path | None = None
     out: Path | None = None
     crd_schemas: Path | None = None
+
+    def project(self, *, validating: bool = False) -> Project:
+        return find_project(self.root, self.out, crd_schemas=self.crd_schemas, validating=validating)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    selection: Selection
+    paths: Paths
+    check: bool = False
+    force: bool = False
     output_format: str | None = None
 
 
 @dataclass(frozen=True)
 class ValidateOptions:
     selection: Selection
+    paths: Paths
     report_format: str = "auto"
-    root: Path | None = None
-    crd_schemas: Path | None = None
     profiles_only: bool = False
 
 
 @dataclass(frozen=True)
 class DiffOptions:
     selection: Selection
-    root: Path | None = None
-    out: Path | None = None
-    crd_schemas: Path | None = None
+    paths: Paths
 
 
 @dataclass(frozen=True)
 class CompareOptions:
     left: str
     right: str
+    paths: Paths
     check: bool = False
     output_format: str = "text"
-    root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -56,27 +69,25 @@ class ProfileOptions:
     """Commands about one profile: show, secrets, images."""
 
     profile: str
-    root: Path | None = None
+    paths: Paths
     explain: str | None = None
 
 
 @dataclass(frozen=True)
 class SchemaOptions:
+    paths: Paths
     partial: bool = False
     write: bool = False
     check: bool = False
-    root: Path | None = None
 
 
 @dataclass(frozen=True)
 class DrPlanOptions:
     profile: str
+    paths: Paths
     point_in_time: str | None = None
     expect: tuple[str, ...] = ()
     attempt: int = 1
-    root: Path | None = None
-    out: Path | None = None
-    crd_schemas: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -87,5 +98,5 @@ class RulesOptions:
 
 @dataclass(frozen=True)
 class DocsOptions:
+    paths: Paths
     check: bool = False
-    root: Path | None = None

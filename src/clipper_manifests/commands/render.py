@@ -13,7 +13,6 @@ from clipper_manifests.commands.profile_selection import listing, select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.commands.terminal import echo_diff
 from clipper_manifests.errors import EXIT_INVALID
-from clipper_manifests.project import find_project
 
 
 def run(options: RenderOptions) -> None:
@@ -23,7 +22,7 @@ def run(options: RenderOptions) -> None:
     from clipper_manifests.output.plan import plan_tree, raise_on_conflicts
     from clipper_manifests.profile.redaction import redact
 
-    project = find_project(options.root, options.out, crd_schemas=options.crd_schemas, validating=True)
+    project = options.paths.project(validating=True)
     if options.output_format is not None:
         project = dataclasses.replace(project, outputs=parse_outputs(options.output_format))
     names = select(project, options.selection)

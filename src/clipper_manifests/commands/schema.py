@@ -7,14 +7,13 @@ from click.exceptions import Exit
 
 from clipper_manifests.commands.options import SchemaOptions
 from clipper_manifests.errors import EXIT_INVALID
-from clipper_manifests.project import find_project
 
 
 def run(options: SchemaOptions) -> None:
     from clipper_manifests.profile.schema import schema_text, sync_schema_files
 
     if options.write or options.check:
-        project = find_project(options.root, None)
+        project = options.paths.project()
         stale = sync_schema_files(project.root / "schemas", write=options.write)
         if stale and options.check:
             click.echo(f"error: stale: {', '.join(stale)}; run `clipper-manifests schema --write`")

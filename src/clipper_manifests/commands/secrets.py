@@ -8,7 +8,6 @@ import click
 
 from clipper_manifests.commands.options import ProfileOptions
 from clipper_manifests.errors import ValidationFailed
-from clipper_manifests.project import find_project
 
 
 def run(options: ProfileOptions) -> None:
@@ -23,7 +22,7 @@ def run(options: ProfileOptions) -> None:
     from clipper_manifests.rules.profile.schema_check import check_profile_schema
     from clipper_manifests.values.platform import load_platform
 
-    project = find_project(options.root, None)
+    project = options.paths.project()
     merged = load_merged(project, options.profile)
     problems = redact_problems(check_profile_schema(merged), secret_values(merged))
     if problems:

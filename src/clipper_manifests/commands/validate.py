@@ -12,7 +12,7 @@ from clipper_manifests.commands.options import ValidateOptions
 from clipper_manifests.commands.profile_selection import listing, select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.errors import UsageError, ValidationFailed
-from clipper_manifests.project import Project, find_project
+from clipper_manifests.project import Project
 
 
 def run(options: ValidateOptions) -> None:
@@ -21,7 +21,7 @@ def run(options: ValidateOptions) -> None:
     report_format = options.report_format
     if report_format not in (*REPORTERS, "auto"):
         raise UsageError(f"unknown format {report_format!r}", hint=f"use one of: auto, {', '.join(REPORTERS)}")
-    project = find_project(options.root, None, crd_schemas=options.crd_schemas, validating=not options.profiles_only)
+    project = options.paths.project(validating=not options.profiles_only)
     names = select(project, options.selection)
     if options.profiles_only:
         _report_profiles(project, names, report_format)

@@ -11,6 +11,7 @@ the rule modules on the first question.
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -149,23 +150,45 @@ def _place(function: Callable[..., Any]) -> tuple[str, int]:
     return function.__module__, function.__code__.co_firstlineno
 
 
-def profile_rule(rule_id: str, summary: str, fix: str, *, severities: Severities, keys: tuple[str, ...] = ()) -> Callable[[F], F]:
+def _texts(check: Callable[..., Any], summary: str, fix: str) -> tuple[str, str]:
+    """What a rule checks and how to fix a finding: the check's docstring, its first paragraph and its
+    `Fix:` paragraph, each read as one line (a wrapped line joins the next with a space), so that a
+    declaration is its decorator's one line; `summary`/`fix` given to the decorator instead serve a
+    text built from constants."""
+    if summary and fix:
+        return summary, fix
+    said, _, how = inspect.cleandoc(check.__doc__ or "").partition("\n\nFix: ")
+    if not said or not how:
+        raise ValueError(f"{check.__qualname__}: a rule's check needs a docstring: what it checks, then a `Fix:` paragraph")
+    return summary or said.replace("\n", " "), fix or how.replace("\n", " ")
+
+
+def _rule(rule_id: str, scope: Scope, severities: Severities, keys: tuple[str, ...], texts: tuple[str, str], check: F, run: Any) -> None:
+    summary, fix = _texts(check, *texts)
+    _add(Rule(rule_id, scope, "objects" if scope == "policy" else "profile", severities, summary, fix, keys, run, place=_place(check)))
+
+
+def profile_rule(rule_id: str, severities: Severities, *keys: str, summary: str = "", fix: str = "") -> Callable[[F], F]:
+    """`@profile_rule(id, severities, *profile keys it judges)` on `check(profile) -> (key_path, message, Severity)`."""
+
     def register(check: F) -> F:
-        _add(Rule(rule_id, "profile", "profile", severities, summary, fix, keys, check, place=_place(check)))
+        _rule(rule_id, "profile", severities, keys, (summary, fix), check, check)
         return check
 
     return register
 
 
-def tree_rule(rule_id: str, summary: str, fix: str, *, severities: Severities = ERROR, keys: tuple[str, ...] = ()) -> Callable[[F], F]:
+def tree_rule(rule_id: str, severities: Severities, *keys: str, summary: str = "", fix: str = "") -> Callable[[F], F]:
+    """A policy rule over all rendered objects: findings are (document, key path, message[, Severity])."""
+
     def register(check: F) -> F:
-        _add(Rule(rule_id, "policy", "objects", severities, summary, fix, keys, check, place=_place(check)))
+        _rule(rule_id, "policy", severities, keys, (summary, fix), check, check)
         return check
 
     return register
 
 
-def object_rule(rule_id: str, summary: str, fix: str, *, severities: Severities = ERROR, keys: tuple[str, ...] = ()) -> Callable[[F], F]:
+def object_rule(rule_id: str, severities: Severities, *keys: str, summary: str = "", fix: str = "") -> Callable[[F], F]:
     """A policy rule that looks at one object at a time: findings are (key path, message)."""
 
     def register(check: F) -> F:
@@ -174,7 +197,7 @@ def object_rule(rule_id: str, summary: str, fix: str, *, severities: Severities 
                 for path, message in check(document):
                     yield document, path, message
 
-        _add(Rule(rule_id, "policy", "objects", severities, summary, fix, keys, over_tree, place=_place(check)))
+        _rule(rule_id, "policy", severities, keys, (summary, fix), check, over_tree)
         return check
 
     return register

@@ -47,15 +47,12 @@ def removal(kind: str, api_version: str, version: str) -> str | None:
     return next((v for v in later if v not in served), None)
 
 
-@tree_rule(
-    "api-version-deprecated",
-    "No object uses an apiVersion that a later Kubernetes version (or the operator's project) "
-    "removes: upgrading the cluster would then break the apply. A warning until then.",
-    "move the object to the apiVersion the message names",
-    severities=WARNING,
-    keys=("kubernetesVersion",),
-)
+@tree_rule("api-version-deprecated", WARNING, "kubernetesVersion")
 def _deprecated(objects: Objects) -> Iterator[Finding]:
+    """No object uses an apiVersion that a later Kubernetes version (or the operator's project) removes: upgrading the cluster would then
+    break the apply. A warning until then.
+
+    Fix: move the object to the apiVersion the message names"""
     if objects.kubernetes_version not in supported_versions():
         return  # the schema check already says the version is unknown
     for document in objects.documents:

@@ -8,6 +8,7 @@ from typing import Any
 from clipper_manifests.rules.policy.objects import Document, Finding, Objects, pod_spec
 from clipper_manifests.rules.policy.workloads import SCALABLE, label, name, namespace, pod_labels, replica_range, selects
 from clipper_manifests.rules.registry import (
+    ERROR,
     WARNING,
     tree_rule,
 )
@@ -31,14 +32,12 @@ def _budgets_for(objects: Objects, workload: Document, labels: dict[str, Any]) -
     ]
 
 
-@tree_rule(
-    "pdb-present",
-    "A workload that runs several replicas has a PodDisruptionBudget, so node drains and "
-    "upgrades take its pods down a few at a time rather than all at once.",
-    "add a PodDisruptionBudget (maxUnavailable: 1) whose selector matches the pod labels",
-    keys=("api.replicas", "frontend.replicas"),
-)
+@tree_rule("pdb-present", ERROR, "api.replicas", "frontend.replicas")
 def _pdb_present(objects: Objects) -> Iterator[Finding]:
+    """A workload that runs several replicas has a PodDisruptionBudget, so node drains and upgrades take its pods down a few at a time
+    rather than all at once.
+
+    Fix: add a PodDisruptionBudget (maxUnavailable: 1) whose selector matches the pod labels"""
     for workload, labels, _ in _multi_replica(objects):
         if not _budgets_for(objects, workload, labels):
             yield workload, ("spec", "template", "metadata", "labels"), "runs several replicas but no PodDisruptionBudget selects its pods"
@@ -62,13 +61,11 @@ def _blocks(spec: dict[str, Any], fewest: int) -> tuple[str, str] | None:
     return None
 
 
-@tree_rule(
-    "pdb-allows-eviction",
-    "A PodDisruptionBudget that allows no eviction blocks every node drain and cluster upgrade until someone deletes it.",
-    "use maxUnavailable: 1 (or a minAvailable below the lowest replica count)",
-    keys=("api.replicas.min", "frontend.replicas.min"),
-)
+@tree_rule("pdb-allows-eviction", ERROR, "api.replicas.min", "frontend.replicas.min")
 def _pdb_allows_eviction(objects: Objects) -> Iterator[Finding]:
+    """A PodDisruptionBudget that allows no eviction blocks every node drain and cluster upgrade until someone deletes it.
+
+    Fix: use maxUnavailable: 1 (or a minAvailable below the lowest replica count)"""
     for workload, labels, fewest in _multi_replica(objects):
         for pdb in _budgets_for(objects, workload, labels):
             blocked = _blocks(pdb["spec"], fewest)
@@ -76,12 +73,11 @@ def _pdb_allows_eviction(objects: Objects) -> Iterator[Finding]:
                 yield pdb, ("spec", blocked[0]), f"{blocked[1]} ({label(workload)}): no pod can ever be evicted"
 
 
-@tree_rule(
-    "hpa-target-exists",
-    "A HorizontalPodAutoscaler scales an object the tree emits; a wrong name scales nothing.",
-    "set spec.scaleTargetRef to the kind and name of a Deployment or StatefulSet in the same namespace",
-)
+@tree_rule("hpa-target-exists", ERROR)
 def _hpa_target(objects: Objects) -> Iterator[Finding]:
+    """A HorizontalPodAutoscaler scales an object the tree emits; a wrong name scales nothing.
+
+    Fix: set spec.scaleTargetRef to the kind and name of a Deployment or StatefulSet in the same namespace"""
     for hpa in objects.of_kind("HorizontalPodAutoscaler"):
         target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
         if not any(
@@ -91,14 +87,12 @@ def _hpa_target(objects: Objects) -> Iterator[Finding]:
             yield hpa, ("spec", "scaleTargetRef", "name"), f"scales {target.get('kind')}/{target.get('name')}, which the tree does not emit"
 
 
-@tree_rule(
-    "hpa-target-requests",
-    "Utilization targets are percentages of the containers' requests: without a request for "
-    "that resource the HPA cannot compute the metric and never scales.",
-    "set resources.requests for that resource on every container of the target",
-    keys=("api.autoscaling", "frontend.autoscaling"),
-)
+@tree_rule("hpa-target-requests", ERROR, "api.autoscaling", "frontend.autoscaling")
 def _hpa_requests(objects: Objects) -> Iterator[Finding]:
+    """Utilization targets are percentages of the containers' requests: without a request for that resource the HPA cannot compute the
+    metric and never scales.
+
+    Fix: set resources.requests for that resource on every container of the target"""
     for hpa in objects.of_kind("HorizontalPodAutoscaler"):
         target = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
         workload = next(
@@ -117,16 +111,12 @@ def _hpa_requests(objects: Objects) -> Iterator[Finding]:
                     yield hpa, ("spec", "metrics", index, "resource", "name"), message
 
 
-@tree_rule(
-    "pod-spread",
-    "A Deployment that runs several replicas spreads them over zones or nodes (topology spread "
-    "or pod anti-affinity), so one node or zone failure does not take them all. A warning: the "
-    "scheduler still places the pods.",
-    "add topologySpreadConstraints (zone, ScheduleAnyway) or a preferred podAntiAffinity on kubernetes.io/hostname",
-    severities=WARNING,
-    keys=("api.replicas", "frontend.replicas"),
-)
+@tree_rule("pod-spread", WARNING, "api.replicas", "frontend.replicas")
 def _spread(objects: Objects) -> Iterator[Finding]:
+    """A Deployment that runs several replicas spreads them over zones or nodes (topology spread or pod anti-affinity), so one node or zone
+    failure does not take them all. A warning: the scheduler still places the pods.
+
+    Fix: add topologySpreadConstraints (zone, ScheduleAnyway) or a preferred podAntiAffinity on kubernetes.io/hostname"""
     for workload, labels, _ in _multi_replica(objects):
         if workload.get("kind") != "Deployment":
             continue

@@ -20,6 +20,7 @@ from clipper_manifests.problems import Severity
 from clipper_manifests.rules.policy.objects import Document, Finding, Objects, containers, pod_spec
 from clipper_manifests.rules.policy.workloads import name, namespace
 from clipper_manifests.rules.registry import (
+    ERROR,
     ERROR_OR_WARNING,
     tree_rule,
 )
@@ -95,25 +96,21 @@ def _missing(objects: Objects, kind: str, emitted: set[tuple[str, str]]) -> Iter
                 )
 
 
-@tree_rule(
-    "configmap-ref-exists",
-    "Every ConfigMap a pod references (envFrom, env, volumes) is emitted in its namespace; otherwise the pod never starts.",
-    "emit the ConfigMap, fix the name, or mark the reference optional: true",
-)
+@tree_rule("configmap-ref-exists", ERROR)
 def _config_maps(objects: Objects) -> Iterator[Finding]:
+    """Every ConfigMap a pod references (envFrom, env, volumes) is emitted in its namespace; otherwise the pod never starts.
+
+    Fix: emit the ConfigMap, fix the name, or mark the reference optional: true"""
     emitted = {(namespace(d), name(d)) for d in objects.of_kind("ConfigMap")}
     yield from _missing(objects, "ConfigMap", emitted)
 
 
-@tree_rule(
-    "secret-ref-exists",
-    "Every Secret a pod references is produced in its namespace by an ExternalSecret, a "
-    "Certificate or an operator; otherwise the pod never starts. A warning while the profile has no ExternalSecret.",
-    "add an ExternalSecret whose target.name is the Secret, fix the name, or mark the reference optional: true",
-    keys=("secrets",),
-    severities=ERROR_OR_WARNING,
-)
+@tree_rule("secret-ref-exists", ERROR_OR_WARNING, "secrets")
 def _secrets(objects: Objects) -> Iterator[Finding]:
+    """Every Secret a pod references is produced in its namespace by an ExternalSecret, a Certificate or an operator; otherwise the pod
+    never starts. A warning while the profile has no ExternalSecret.
+
+    Fix: add an ExternalSecret whose target.name is the Secret, fix the name, or mark the reference optional: true"""
     severity = Severity.ERROR if objects.of_kind("ExternalSecret") else Severity.WARNING
     for document, path, message in _missing(objects, "Secret", produced_secrets(objects)):
         yield document, path, message, severity

@@ -9,6 +9,7 @@ from clipper_manifests.problems import Severity
 from clipper_manifests.rules.policy.objects import Finding, Objects, containers, pod_spec
 from clipper_manifests.rules.policy.workloads import LONG_RUNNING
 from clipper_manifests.rules.registry import (
+    ERROR,
     Severities,
     object_rule,
     tree_rule,
@@ -25,14 +26,12 @@ def _runnable(spec: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
             yield where, container
 
 
-@object_rule(
-    "container-resources",
-    "Every container requests CPU and memory and caps memory: the scheduler and the HPA need "
-    "requests, and a memory limit keeps one leak from starving its node.",
-    "set resources.requests.cpu, resources.requests.memory and resources.limits.memory",
-    keys=("api.resources", "frontend.resources"),
-)
+@object_rule("container-resources", ERROR, "api.resources", "frontend.resources")
 def _resources(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """Every container requests CPU and memory and caps memory: the scheduler and the HPA need requests, and a memory limit keeps one leak
+    from starving its node.
+
+    Fix: set resources.requests.cpu, resources.requests.memory and resources.limits.memory"""
     found = pod_spec(document)
     if found is None:
         return
@@ -59,16 +58,12 @@ def image_problem(image: str) -> str | None:
     return None
 
 
-@tree_rule(
-    "container-image-pinned",
-    "Every image a pod runs is pinned by a tag other than `latest` or by a digest, so a rollout "
-    "runs what was reviewed (`latest` is a warning outside production). Images the profile sets "
-    "are judged once, by the profile rule image-pinned.",
-    "give the image a release tag or a digest",
-    keys=("images",),
-    severities=Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
-)
+@tree_rule("container-image-pinned", Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)), "images")
 def _images(objects: Objects) -> Iterator[Finding]:
+    """Every image a pod runs is pinned by a tag other than `latest` or by a digest, so a rollout runs what was reviewed (`latest` is a
+    warning outside production). Images the profile sets are judged once, by the profile rule image-pinned.
+
+    Fix: give the image a release tag or a digest"""
     for document in objects.documents:
         found = pod_spec(document)
         if found is None:
@@ -87,12 +82,11 @@ def _images(objects: Objects) -> Iterator[Finding]:
             )
 
 
-@object_rule(
-    "container-probes",
-    "Long-running containers have a readiness probe (no traffic before they are ready) and a liveness probe (restarted when they hang).",
-    "add readinessProbe and livenessProbe (httpGet on a named container port)",
-)
+@object_rule("container-probes", ERROR)
 def _probes(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """Long-running containers have a readiness probe (no traffic before they are ready) and a liveness probe (restarted when they hang).
+
+    Fix: add readinessProbe and livenessProbe (httpGet on a named container port)"""
     found = pod_spec(document) if document.get("kind") in LONG_RUNNING else None
     if found is None:
         return
@@ -103,13 +97,12 @@ def _probes(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             yield (*base, "containers", index), f"container {container.get('name', '?')} has no {' and no '.join(missing)}"
 
 
-@object_rule(
-    "probe-port-declared",
-    "A probe checks a port the container declares (by name or number); a typo makes the probe "
-    "fail and the pod never become ready, or restart for ever.",
-    "point the probe at a name or number listed in the container's ports",
-)
+@object_rule("probe-port-declared", ERROR)
 def _probe_ports(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """A probe checks a port the container declares (by name or number); a typo makes the probe fail and the pod never become ready, or
+    restart for ever.
+
+    Fix: point the probe at a name or number listed in the container's ports"""
     found = pod_spec(document)
     if found is None:
         return

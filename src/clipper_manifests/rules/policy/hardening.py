@@ -14,6 +14,7 @@ from typing import Any
 
 from clipper_manifests.rules.policy.objects import Document, Objects, containers, pod_spec
 from clipper_manifests.rules.registry import (
+    ERROR,
     WARNING,
     object_rule,
     tree_rule,
@@ -76,9 +77,10 @@ def _redis_containers(spec: Document) -> Iterator[tuple[Path, str, Document]]:
 
 @object_rule(
     "run-as-high-uid",
-    f"Every container runs as a UID of {MIN_UID} or more, outside the range of users an image or the node "
+    ERROR,
+    summary=f"Every container runs as a UID of {MIN_UID} or more, outside the range of users an image or the node "
     "defines; the exceptions are images whose files belong to a fixed low UID (docs/security-posture.md).",
-    f"set securityContext.runAsUser (and runAsGroup) to {MIN_UID} or more on the pod or the container",
+    fix=f"set securityContext.runAsUser (and runAsGroup) to {MIN_UID} or more on the pod or the container",
 )
 def _high_uid(document: Document) -> Iterator[tuple[Path, str]]:
     found = pod_spec(document)
@@ -106,14 +108,12 @@ def _uid_finding(path: Path, name: str, image: str, uid: Any) -> Iterator[tuple[
         yield path, f"container {name} runs as UID {uid}, below {MIN_UID}"
 
 
-@tree_rule(
-    "service-account-token",
-    "Pods that do not call the Kubernetes API mount no service-account token "
-    "(automountServiceAccountToken: false on the pod, and on every ServiceAccount the tool emits); the pods that do "
-    "are named in docs/security-posture.md with the reason.",
-    "set automountServiceAccountToken: false, or name the pod as an API client in rules/policy/hardening.py with the reason",
-)
+@tree_rule("service-account-token", ERROR)
 def _tokens(objects: Objects) -> Iterator[tuple[Document, Path, str]]:
+    """Pods that do not call the Kubernetes API mount no service-account token (automountServiceAccountToken: false on the pod, and on every
+    ServiceAccount the tool emits); the pods that do are named in docs/security-posture.md with the reason.
+
+    Fix: set automountServiceAccountToken: false, or name the pod as an API client in rules/policy/hardening.py with the reason"""
     accounts = {_label(d).split("/", 1)[1]: d for d in objects.of_kind("ServiceAccount")}
     for account in accounts.values():
         if account.get("automountServiceAccountToken") is not False:
@@ -139,15 +139,13 @@ def _cpu_limited(resources: Any) -> bool:
     return isinstance(resources, dict) and "cpu" in (resources.get("limits") or {})
 
 
-@object_rule(
-    "no-cpu-limits",
-    "Containers request CPU and set no CPU limit: a CFS quota throttles a pod within each 100 ms period even on an "
-    "idle node (latency spikes for the API, slow JVM starts), while the request already reserves its share; memory "
-    "limits stay on every container (container-resources).",
-    "remove resources.limits.cpu and size resources.requests.cpu instead",
-    severities=WARNING,
-)
+@object_rule("no-cpu-limits", WARNING)
 def _cpu_limits(document: Document) -> Iterator[tuple[Path, str]]:
+    """Containers request CPU and set no CPU limit: a CFS quota throttles a pod within each 100 ms period even on an idle node (latency
+    spikes for the API, slow JVM starts), while the request already reserves its share; memory limits stay on every container
+    (container-resources).
+
+    Fix: remove resources.limits.cpu and size resources.requests.cpu instead"""
     found = pod_spec(document)
     if found is not None:
         base, pod = found

@@ -17,6 +17,7 @@ from clipper_manifests import memo
 from clipper_manifests.compiled_schema import CompiledSchema, compile_schema
 from clipper_manifests.rules.policy.objects import Document
 from clipper_manifests.rules.registry import (
+    ERROR,
     WARNING,
     object_rule,
 )
@@ -37,12 +38,11 @@ def _validator(chart: str) -> CompiledSchema | None:
     return compile_schema(schema, explain)
 
 
-@object_rule(
-    "helm-values",
-    "HelmRelease values match the keys the chart understands.",
-    "fix the key in the template; after a chart upgrade, run scripts/refresh_values_schemas.py",
-)
+@object_rule("helm-values", ERROR)
 def _values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """HelmRelease values match the keys the chart understands.
+
+    Fix: fix the key in the template; after a chart upgrade, run scripts/refresh_values_schemas.py"""
     if document.get("kind") != "HelmRelease":
         return
     chart = str(document.get("spec", {}).get("chart", {}).get("spec", {}).get("chart", ""))
@@ -53,13 +53,11 @@ def _values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
         yield ("spec", "values", *error.absolute_path), f"chart {chart}: {error.message}"
 
 
-@object_rule(
-    "helm-values-schema",
-    "Every chart the tool deploys has a values schema, so its values are checked.",
-    "add the chart's sources to ../shared/charts and run scripts/refresh_values_schemas.py",
-    severities=WARNING,
-)
+@object_rule("helm-values-schema", WARNING)
 def _values_schema(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every chart the tool deploys has a values schema, so its values are checked.
+
+    Fix: add the chart's sources to ../shared/charts and run scripts/refresh_values_schemas.py"""
     if document.get("kind") == "HelmRelease":
         spec = document.get("spec", {}).get("chart", {}).get("spec", {})
         chart = str(spec.get("chart", ""))
@@ -70,12 +68,11 @@ def _values_schema(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
             yield ("spec", "chart", "spec", "chart"), f"no values schema for chart {chart}: its values are not checked"
 
 
-@object_rule(
-    "helm-crd-policy",
-    "Every HelmRelease states how its chart's CRDs are installed and upgraded (Flux's default never upgrades them).",
-    "set spec.install.crds and spec.upgrade.crds (CreateReplace for charts with CRDs, Skip otherwise)",
-)
+@object_rule("helm-crd-policy", ERROR)
 def _crd_policy(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every HelmRelease states how its chart's CRDs are installed and upgraded (Flux's default never upgrades them).
+
+    Fix: set spec.install.crds and spec.upgrade.crds (CreateReplace for charts with CRDs, Skip otherwise)"""
     if document.get("kind") != "HelmRelease":
         return
     for phase in ("install", "upgrade"):

@@ -40,16 +40,13 @@ def workload_images(document: Document) -> Iterator[tuple[Path, str, str]]:
         yield ("spec", "imageName"), "postgres", str(spec["imageName"])
 
 
-@tree_rule(
-    "container-image-digest",
-    "Every image a pod runs (operators' pods included) is pinned by digest, `tag@sha256:…`: a tag can be moved to "
-    "other bytes, a digest cannot. An error in production, a warning elsewhere; images the profile sets are judged "
-    "by the profile rule image-digest.",
-    "append the image's digest to its reference in templates/platform.yaml and record where it was found in templates/IMAGE-DIGESTS.md",
-    keys=("images",),
-    severities=PRODUCTION_ERROR,
-)
+@tree_rule("container-image-digest", PRODUCTION_ERROR, "images")
 def _digests(objects: Objects) -> Iterator[Finding]:
+    """Every image a pod runs (operators' pods included) is pinned by digest, `tag@sha256:…`: a tag can be moved to other bytes, a digest
+    cannot. An error in production, a warning elsewhere; images the profile sets are judged by the profile rule image-digest.
+
+    Fix: append the image's digest to its reference in templates/platform.yaml and record where it was found in
+    templates/IMAGE-DIGESTS.md"""
     severity = Severity.ERROR if objects.production else Severity.WARNING
     for document in objects.documents:
         for path, container, image in workload_images(document):

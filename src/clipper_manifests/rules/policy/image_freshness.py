@@ -61,11 +61,11 @@ def image_age_problem(image: str, now: date) -> str | None:
 
 @tree_rule(
     "postgres-image-pinned",
-    "The PostgreSQL (CloudNativePG operand) image is pinned by digest, and a build whose tag carries its "
+    Severities.split((Severity.ERROR, Severity.WARNING), (Severity.WARNING,)),
+    summary="The PostgreSQL (CloudNativePG operand) image is pinned by digest, and a build whose tag carries its "
     f"build date is at most {MAX_BUILD_AGE_DAYS} days old (CLIPPER_TODAY sets the date).",
-    "pin a current 17.x immutable build by digest in templates/platform.yaml dataServices.postgres.image "
+    fix="pin a current 17.x immutable build by digest in templates/platform.yaml dataServices.postgres.image "
     "(ghcr.io/cloudnative-pg/postgresql:17.<minor>-<build>-standard-bookworm@sha256:…)",
-    severities=Severities.split((Severity.ERROR, Severity.WARNING), (Severity.WARNING,)),
 )
 def _postgres_image(objects: Objects) -> Iterator[Finding]:
     now = today()

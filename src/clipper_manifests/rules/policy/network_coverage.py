@@ -19,14 +19,12 @@ from clipper_manifests.rules.registry import (
 )
 
 
-@tree_rule(
-    "networkpolicy-coverage",
-    "Every pod is selected by a NetworkPolicy of its namespace (default deny plus allow-lists). "
-    "A namespace with pods but no NetworkPolicy at all is a warning, once.",
-    "add a NetworkPolicy whose podSelector matches the pod labels (or a default-deny with podSelector: {})",
-    severities=ERROR_OR_WARNING,
-)
+@tree_rule("networkpolicy-coverage", ERROR_OR_WARNING)
 def _coverage(objects: Objects) -> Iterator[Finding]:
+    """Every pod is selected by a NetworkPolicy of its namespace (default deny plus allow-lists). A namespace with pods but no NetworkPolicy
+    at all is a warning, once.
+
+    Fix: add a NetworkPolicy whose podSelector matches the pod labels (or a default-deny with podSelector: {})"""
     policies = objects.of_kind("NetworkPolicy")
     warned: set[str] = set()
     for workload, labels, _ in pod_templates(objects):

@@ -19,6 +19,7 @@ import yaml
 from clipper_manifests.rules.policy.objects import Document, Finding, Objects
 from clipper_manifests.rules.policy.workloads import name, namespace
 from clipper_manifests.rules.registry import (
+    ERROR,
     tree_rule,
 )
 
@@ -69,14 +70,13 @@ def cnpg_names(cluster: Document) -> dict[str, set[str]]:
     return owned
 
 
-@tree_rule(
-    "operator-name-taken",
-    "No object of ours takes a name an operator derives from its resource (CloudNativePG: the "
-    "ServiceAccount, Role and RoleBinding named after a Cluster, its -rw/-ro/-r Services, PDBs and "
-    "Secrets); the operator would adopt and rewrite it and Flux revert it at every reconciliation.",
-    "give the object its own name (e.g. a -runner suffix) and update what refers to it",
-)
+@tree_rule("operator-name-taken", ERROR)
 def _operator_names(objects: Objects) -> Iterator[Finding]:
+    """No object of ours takes a name an operator derives from its resource (CloudNativePG: the ServiceAccount, Role and RoleBinding named
+    after a Cluster, its -rw/-ro/-r Services, PDBs and Secrets); the operator would adopt and rewrite it and Flux revert it at every
+    reconciliation.
+
+    Fix: give the object its own name (e.g. a -runner suffix) and update what refers to it"""
     clusters = list(cnpg_clusters(objects))
     for kind in CNPG_SUFFIXES:
         for document in objects.of_kind(kind):

@@ -11,6 +11,7 @@ from typing import Any
 
 from clipper_manifests.rules.policy.objects import Document, containers, pod_spec
 from clipper_manifests.rules.registry import (
+    ERROR,
     object_rule,
 )
 
@@ -24,12 +25,11 @@ def _effective(pod: Document, container: Document, key: str) -> Any:
     return own if own is not None else (pod.get("securityContext") or {}).get(key)
 
 
-@object_rule(
-    "pod-security-restricted",
-    "Every pod meets the Pod Security Standard `restricted` that the namespace enforces.",
-    "set runAsNonRoot, seccompProfile RuntimeDefault, allowPrivilegeEscalation false and capabilities.drop [ALL]",
-)
+@object_rule("pod-security-restricted", ERROR)
 def _restricted(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every pod meets the Pod Security Standard `restricted` that the namespace enforces.
+
+    Fix: set runAsNonRoot, seccompProfile RuntimeDefault, allowPrivilegeEscalation false and capabilities.drop [ALL]"""
     found = pod_spec(document)
     if found is None:
         return
@@ -69,12 +69,11 @@ def _container_findings(pod: Document, container: Document, path: tuple[Any, ...
         yield (*path, "ports"), f"container {name}: hostPort is not allowed"
 
 
-@object_rule(
-    "read-only-root-filesystem",
-    "Containers run with a read-only root filesystem (writable paths are emptyDir volumes).",
-    "set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes",
-)
+@object_rule("read-only-root-filesystem", ERROR)
 def _read_only_root(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Containers run with a read-only root filesystem (writable paths are emptyDir volumes).
+
+    Fix: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where the program writes"""
     found = pod_spec(document)
     if found is None:
         return

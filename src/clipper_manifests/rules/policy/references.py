@@ -13,6 +13,7 @@ from typing import Any
 from clipper_manifests.rules.policy.objects import Document, Finding, Objects
 from clipper_manifests.rules.policy.workloads import hidden_pod_owners, label, name, namespace, pod_templates, selects, selects_map
 from clipper_manifests.rules.registry import (
+    ERROR,
     tree_rule,
 )
 
@@ -21,13 +22,12 @@ def _service_ports(service: Document) -> list[dict[str, Any]]:
     return list((service.get("spec") or {}).get("ports") or [])
 
 
-@tree_rule(
-    "service-selects-pods",
-    "A Service's selector matches the pod labels of a workload in its namespace; otherwise it "
-    "has no endpoints and every request to it fails.",
-    "make spec.selector a subset of the pod template labels of the workload it fronts",
-)
+@tree_rule("service-selects-pods", ERROR)
 def _service_selects(objects: Objects) -> Iterator[Finding]:
+    """A Service's selector matches the pod labels of a workload in its namespace; otherwise it has no endpoints and every request to it
+    fails.
+
+    Fix: make spec.selector a subset of the pod template labels of the workload it fronts"""
     for service in objects.of_kind("Service"):
         selector = (service.get("spec") or {}).get("selector")
         if not selector:
@@ -41,12 +41,11 @@ def _service_selects(objects: Objects) -> Iterator[Finding]:
             )
 
 
-@tree_rule(
-    "service-target-port",
-    "A Service's named targetPort is a port name the selected pods declare; an unknown name leaves the Service without endpoints.",
-    "use a name from the containers' ports (or the number)",
-)
+@tree_rule("service-target-port", ERROR)
 def _target_ports(objects: Objects) -> Iterator[Finding]:
+    """A Service's named targetPort is a port name the selected pods declare; an unknown name leaves the Service without endpoints.
+
+    Fix: use a name from the containers' ports (or the number)"""
     for service in objects.of_kind("Service"):
         selector = (service.get("spec") or {}).get("selector")
         specs = [spec for w, labels, spec in pod_templates(objects) if namespace(w) == namespace(service) and selects_map(selector, labels)]
@@ -71,13 +70,12 @@ def _backends(ingress: Document) -> Iterator[tuple[tuple[Any, ...], dict[str, An
                 yield ("spec", "rules", r, "http", "paths", p, "backend", "service"), service
 
 
-@tree_rule(
-    "ingress-backend-exists",
-    "Every Ingress backend names a Service in the Ingress's namespace and a port that Service "
-    "exposes (by name or number); otherwise the route answers 503.",
-    "point backend.service at an emitted Service and one of its spec.ports (name or port)",
-)
+@tree_rule("ingress-backend-exists", ERROR)
 def _ingress_backends(objects: Objects) -> Iterator[Finding]:
+    """Every Ingress backend names a Service in the Ingress's namespace and a port that Service exposes (by name or number); otherwise the
+    route answers 503.
+
+    Fix: point backend.service at an emitted Service and one of its spec.ports (name or port)"""
     for ingress in objects.of_kind("Ingress"):
         for path, backend in _backends(ingress):
             service = next(
@@ -100,13 +98,12 @@ def _ingress_backends(objects: Objects) -> Iterator[Finding]:
                 yield ingress, (*path, "port"), f"Service {backend.get('name')} has no port {wanted!r}"
 
 
-@tree_rule(
-    "servicemonitor-selects-service",
-    "A ServiceMonitor selects at least one Service, and its endpoints use port names that "
-    "Service exposes; otherwise Prometheus silently scrapes nothing.",
-    "match spec.selector to the Service's labels and spec.endpoints[].port to its port names",
-)
+@tree_rule("servicemonitor-selects-service", ERROR)
 def _service_monitors(objects: Objects) -> Iterator[Finding]:
+    """A ServiceMonitor selects at least one Service, and its endpoints use port names that Service exposes; otherwise Prometheus silently
+    scrapes nothing.
+
+    Fix: match spec.selector to the Service's labels and spec.endpoints[].port to its port names"""
     for monitor in objects.of_kind("ServiceMonitor"):
         spec = monitor.get("spec") or {}
         scope = spec.get("namespaceSelector") or {}
@@ -127,14 +124,12 @@ def _service_monitors(objects: Objects) -> Iterator[Finding]:
                 yield monitor, ("spec", "endpoints", index, "port"), f"no selected Service has a port named {endpoint['port']!r}"
 
 
-@tree_rule(
-    "externalsecret-store-exists",
-    "An ExternalSecret's store (SecretStore in its namespace, or ClusterSecretStore) is emitted "
-    "too; otherwise the operator never syncs the Secret and pods that need it cannot start.",
-    "emit the SecretStore / ClusterSecretStore, or fix spec.secretStoreRef",
-    keys=("secrets",),
-)
+@tree_rule("externalsecret-store-exists", ERROR, "secrets")
 def _secret_stores(objects: Objects) -> Iterator[Finding]:
+    """An ExternalSecret's store (SecretStore in its namespace, or ClusterSecretStore) is emitted too; otherwise the operator never syncs
+    the Secret and pods that need it cannot start.
+
+    Fix: emit the SecretStore / ClusterSecretStore, or fix spec.secretStoreRef"""
     for external in objects.of_kind("ExternalSecret"):
         ref = (external.get("spec") or {}).get("secretStoreRef") or {}
         kind = ref.get("kind") or "SecretStore"

@@ -7,16 +7,16 @@ from typing import Any
 
 from clipper_manifests.rules.policy.objects import Document
 from clipper_manifests.rules.registry import (
+    ERROR,
     object_rule,
 )
 
 
-@object_rule(
-    "no-secret-values",
-    "The tree is committed to git: a Secret with data or stringData would publish its values.",
-    "remove the Secret and sync it from the secret store with an ExternalSecret instead",
-)
+@object_rule("no-secret-values", ERROR)
 def _secret_values(document: Document) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """The tree is committed to git: a Secret with data or stringData would publish its values.
+
+    Fix: remove the Secret and sync it from the secret store with an ExternalSecret instead"""
     if document.get("kind") != "Secret" or document.get("apiVersion") != "v1":
         return
     for field in ("data", "stringData"):

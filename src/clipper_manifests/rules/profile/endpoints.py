@@ -65,16 +65,13 @@ def _covers_public(cidrs: tuple[str, ...]) -> bool:
     return any(not IPv4Network(cidr).is_private for cidr in cidrs)
 
 
-@profile_rule(
-    "managed-endpoint-private",
-    "A managed endpoint resolves inside the CIDRs the NetworkPolicies allow for it: its private (VPC) "
-    "name by the provider's naming, or an address inside network.endpoints.<service>.cidrs.",
-    "use the provider's private endpoint (DigitalOcean: private-<host>; Amazon OpenSearch Service: a VPC domain, vpc-<host>), "
-    "or correct network.endpoints.<service>.cidrs",
-    severities=ERROR,
-    keys=("network.endpoints",),
-)
+@profile_rule("managed-endpoint-private", ERROR, "network.endpoints")
 def _endpoint_private(profile: Profile) -> Iterator[Finding]:
+    """A managed endpoint resolves inside the CIDRs the NetworkPolicies allow for it: its private (VPC) name by the provider's naming, or an
+    address inside network.endpoints.<service>.cidrs.
+
+    Fix: use the provider's private endpoint (DigitalOcean: private-<host>; Amazon OpenSearch Service: a VPC domain, vpc-<host>), or
+    correct network.endpoints.<service>.cidrs"""
     for service, where, host in endpoints(profile):
         allowed = profile.network.endpoints.get(service)
         if allowed is None or not host:

@@ -29,15 +29,12 @@ def _endpoints(profile: Profile) -> Iterator[tuple[tuple[object, ...], str]]:
         yield ("redis", "managed", "endpoint"), redis.endpoint
 
 
-@profile_rule(
-    "kubernetes-value",
-    "Profile values that land in Kubernetes fields pass the API server's own checks: an Ingress host is a "
-    "DNS name, never an IP address; an endpoint written as four numbers is a valid IPv4 address.",
-    "use a DNS name for domain, and valid IPv4 addresses (or host names) for managed endpoints",
-    severities=ERROR,
-    keys=("domain",),
-)
+@profile_rule("kubernetes-value", ERROR, "domain")
 def _kubernetes_values(profile: Profile) -> Iterator[Finding]:
+    """Profile values that land in Kubernetes fields pass the API server's own checks: an Ingress host is a DNS name, never an IP address;
+    an endpoint written as four numbers is a valid IPv4 address.
+
+    Fix: use a DNS name for domain, and valid IPv4 addresses (or host names) for managed endpoints"""
     if _DOTTED.fullmatch(profile.domain):
         yield ("domain",), f"{profile.domain} is an IP address, but it becomes the Ingress host, which must be a DNS name", Severity.ERROR
     for path, host in _endpoints(profile):

@@ -19,14 +19,11 @@ from clipper_manifests.values.monitoring_targets import in_cluster
 DAILY_BACKUP_HOURS = 24
 
 
-@profile_rule(
-    "alert-backup-age",
-    "The backup-age alert leaves time for the daily base backup to finish, or it fires every day.",
-    "set monitoring.thresholds.backupMaxAgeHours above 24 (26 gives a daily backup two hours)",
-    severities=ERROR,
-    keys=("monitoring.thresholds.backupMaxAgeHours",),
-)
+@profile_rule("alert-backup-age", ERROR, "monitoring.thresholds.backupMaxAgeHours")
 def _backup_age(profile: Profile) -> Iterator[Finding]:
+    """The backup-age alert leaves time for the daily base backup to finish, or it fires every day.
+
+    Fix: set monitoring.thresholds.backupMaxAgeHours above 24 (26 gives a daily backup two hours)"""
     hours = profile.monitoring.thresholds.backup_max_age_hours
     if in_cluster(profile, "postgres") and hours <= DAILY_BACKUP_HOURS:
         yield (
@@ -36,14 +33,11 @@ def _backup_age(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "alert-receiver-settings",
-    "Only the chosen alert receiver's settings are used.",
-    "remove the settings of the receiver the profile does not use",
-    severities=WARNING,
-    keys=("monitoring.alerting",),
-)
+@profile_rule("alert-receiver-settings", WARNING, "monitoring.alerting")
 def _receiver_settings(profile: Profile) -> Iterator[Finding]:
+    """Only the chosen alert receiver's settings are used.
+
+    Fix: remove the settings of the receiver the profile does not use"""
     alerting = profile.monitoring.alerting
     for receiver in ("pagerduty", "opsgenie"):
         if receiver != alerting.receiver and getattr(alerting, receiver) is not None:
@@ -60,14 +54,11 @@ def _receiver_settings(profile: Profile) -> Iterator[Finding]:
 OPSGENIE_API_END = date(2027, 4, 5)
 
 
-@profile_rule(
-    "alert-opsgenie-end-of-life",
-    "Opsgenie's API stops on 2027-04-05 (earlier once a site has migrated): alerts sent there would page nobody.",
-    "move monitoring.alerting.receiver to pagerduty (the default) before 2027-04-05",
-    severities=WARNING,
-    keys=("monitoring.alerting.receiver",),
-)
+@profile_rule("alert-opsgenie-end-of-life", WARNING, "monitoring.alerting.receiver")
 def _opsgenie_end_of_life(profile: Profile) -> Iterator[Finding]:
+    """Opsgenie's API stops on 2027-04-05 (earlier once a site has migrated): alerts sent there would page nobody.
+
+    Fix: move monitoring.alerting.receiver to pagerduty (the default) before 2027-04-05"""
     if profile.monitoring.alerting.receiver == "opsgenie" and today() < OPSGENIE_API_END:
         days = (OPSGENIE_API_END - today()).days
         yield (
@@ -78,15 +69,12 @@ def _opsgenie_end_of_life(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "alert-opsgenie-ended",
-    "Opsgenie's API stopped on 2027-04-05: alerts sent there page nobody.",
-    "set monitoring.alerting.receiver to pagerduty (the default)",
-    severities=ERROR,
-    keys=("monitoring.alerting.receiver",),
-)
+@profile_rule("alert-opsgenie-ended", ERROR, "monitoring.alerting.receiver")
 def _opsgenie_ended(profile: Profile) -> Iterator[Finding]:
     # A separate rule, so an exception that acknowledged the warning does not silence this error.
+    """Opsgenie's API stopped on 2027-04-05: alerts sent there page nobody.
+
+    Fix: set monitoring.alerting.receiver to pagerduty (the default)"""
     if profile.monitoring.alerting.receiver == "opsgenie" and today() >= OPSGENIE_API_END:
         yield (
             ("monitoring", "alerting", "receiver"),

@@ -25,14 +25,11 @@ PROD_RETENTION_DAYS = 7
 SPACES_HOST = "digitaloceanspaces.com"
 
 
-@profile_rule(
-    "postgres-backup-schedule",
-    "The in-cluster base backup schedule is a CloudNativePG cron expression: six fields, seconds first.",
-    "write postgres.backup.schedule with six fields, e.g. '0 0 3 * * *' (03:00:00 every day)",
-    severities=ERROR,
-    keys=("postgres.backup.schedule", "postgres.mode"),
-)
+@profile_rule("postgres-backup-schedule", ERROR, "postgres.backup.schedule", "postgres.mode")
 def _backup_schedule(profile: Profile) -> Iterator[Finding]:
+    """The in-cluster base backup schedule is a CloudNativePG cron expression: six fields, seconds first.
+
+    Fix: write postgres.backup.schedule with six fields, e.g. '0 0 3 * * *' (03:00:00 every day)"""
     if profile.postgres.mode != "in-cluster":
         return
     schedule = profile.postgres.backup.schedule
@@ -43,14 +40,11 @@ def _backup_schedule(profile: Profile) -> Iterator[Finding]:
         yield (*BACKUP, "schedule"), problem, Severity.ERROR
 
 
-@profile_rule(
-    "postgres-backup-daily",
-    "Production takes a base backup every day (seed: daily backups).",
-    "in-cluster: make postgres.backup.schedule fire every day ('0 0 3 * * *'); managed: declare postgres.backup.window",
-    severities=PRODUCTION_ERROR,
-    keys=("environment", "postgres.backup", "postgres.mode"),
-)
+@profile_rule("postgres-backup-daily", PRODUCTION_ERROR, "environment", "postgres.backup", "postgres.mode")
 def _backup_daily(profile: Profile) -> Iterator[Finding]:
+    """Production takes a base backup every day (seed: daily backups).
+
+    Fix: in-cluster: make postgres.backup.schedule fire every day ('0 0 3 * * *'); managed: declare postgres.backup.window"""
     backup = profile.postgres.backup
     if profile.postgres.mode == "in-cluster":
         schedule = backup.schedule
@@ -60,14 +54,11 @@ def _backup_daily(profile: Profile) -> Iterator[Finding]:
         yield BACKUP, "no daily backup window is declared for the managed database", production_error(profile)
 
 
-@profile_rule(
-    "postgres-backup-retention",
-    "Production keeps backups for at least 7 days (seed).",
-    "raise postgres.backup.retentionDays to 7 or more",
-    severities=PRODUCTION_ONLY,
-    keys=("environment", "postgres.backup.retentionDays"),
-)
+@profile_rule("postgres-backup-retention", PRODUCTION_ONLY, "environment", "postgres.backup.retentionDays")
 def _backup_retention(profile: Profile) -> Iterator[Finding]:
+    """Production keeps backups for at least 7 days (seed).
+
+    Fix: raise postgres.backup.retentionDays to 7 or more"""
     days = profile.postgres.backup.retention_days
     if profile.is_production and days < PROD_RETENTION_DAYS:
         yield (
@@ -77,14 +68,11 @@ def _backup_retention(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "postgres-backup-pitr",
-    "Production can restore to a point in time (seed: PITR); in-cluster backups always archive WAL.",
-    "set postgres.backup.pitr: true (and turn point-in-time recovery on at the provider)",
-    severities=ERROR,
-    keys=("environment", "postgres.backup.pitr", "postgres.mode"),
-)
+@profile_rule("postgres-backup-pitr", ERROR, "environment", "postgres.backup.pitr", "postgres.mode")
 def _backup_pitr(profile: Profile) -> Iterator[Finding]:
+    """Production can restore to a point in time (seed: PITR); in-cluster backups always archive WAL.
+
+    Fix: set postgres.backup.pitr: true (and turn point-in-time recovery on at the provider)"""
     if profile.postgres.backup.pitr:
         return
     if profile.is_production:
@@ -99,12 +87,17 @@ def _backup_pitr(profile: Profile) -> Iterator[Finding]:
 
 @profile_rule(
     "postgres-backup-encryption",
-    "Production backups are encrypted at rest (seed), and the object store can actually do it.",
-    "set postgres.backup.encryption: true; on S3 set inCluster.objectStore.serverSideEncryption",
-    severities=Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
-    keys=("environment", "postgres.backup", "postgres.inCluster", "postgres.inCluster.objectStore", "postgres.mode"),
+    Severities.split((Severity.ERROR,), (Severity.ERROR, Severity.WARNING)),
+    "environment",
+    "postgres.backup",
+    "postgres.inCluster",
+    "postgres.inCluster.objectStore",
+    "postgres.mode",
 )
 def _backup_encryption(profile: Profile) -> Iterator[Finding]:
+    """Production backups are encrypted at rest (seed), and the object store can actually do it.
+
+    Fix: set postgres.backup.encryption: true; on S3 set inCluster.objectStore.serverSideEncryption"""
     backup = profile.postgres.backup
     if not backup.encryption:
         if profile.is_production:
@@ -125,14 +118,12 @@ def _backup_encryption(profile: Profile) -> Iterator[Finding]:
         yield (*where, "destinationPath"), "encryption is declared but no serverSideEncryption is set for the S3 bucket", Severity.ERROR
 
 
-@profile_rule(
-    "postgres-backup-rpo",
-    "Production declares an RPO of at most 1 hour that the configuration can meet (WAL archive timeout or provider PITR lag).",
-    "lower postgres.backup.rpoMinutes to 60 or less, and keep inCluster.archiveTimeoutSeconds or backup.pitrGranularityMinutes within it",
-    severities=PRODUCTION_ERROR,
-    keys=("environment", "postgres.backup", "postgres.mode"),
-)
+@profile_rule("postgres-backup-rpo", PRODUCTION_ERROR, "environment", "postgres.backup", "postgres.mode")
 def _backup_rpo(profile: Profile) -> Iterator[Finding]:
+    """Production declares an RPO of at most 1 hour that the configuration can meet (WAL archive timeout or provider PITR lag).
+
+    Fix: lower postgres.backup.rpoMinutes to 60 or less, and keep inCluster.archiveTimeoutSeconds or backup.pitrGranularityMinutes within
+    it"""
     backup = profile.postgres.backup
     if profile.is_production and backup.rpo_minutes > PROD_RPO_MINUTES:
         yield (
@@ -160,27 +151,21 @@ def _backup_rpo(profile: Profile) -> Iterator[Finding]:
         yield where, f"the declared RPO of {backup.rpo_minutes} minutes cannot be met: {why}", production_error(profile)
 
 
-@profile_rule(
-    "postgres-backup-rto",
-    "Production declares a recovery time objective of at most 1 hour (seed).",
-    "set postgres.backup.rtoMinutes to 60 or less, and rehearse a restore that fits",
-    severities=PRODUCTION_ONLY,
-    keys=("environment", "postgres.backup.rtoMinutes"),
-)
+@profile_rule("postgres-backup-rto", PRODUCTION_ONLY, "environment", "postgres.backup.rtoMinutes")
 def _backup_rto(profile: Profile) -> Iterator[Finding]:
+    """Production declares a recovery time objective of at most 1 hour (seed).
+
+    Fix: set postgres.backup.rtoMinutes to 60 or less, and rehearse a restore that fits"""
     rto = profile.postgres.backup.rto_minutes
     if profile.is_production and rto > PROD_RTO_MINUTES:
         yield (*BACKUP, "rtoMinutes"), f"an RTO of {rto} minutes is more than the {PROD_RTO_MINUTES} production allows", Severity.ERROR
 
 
-@profile_rule(
-    "postgres-object-store",
-    "The backup bucket matches the provider and the backup sidecar has credentials for it.",
-    "AWS: s3:// and cloudIdentity.awsRoleArn; GCP: gs:// and cloudIdentity.gcpServiceAccount; DigitalOcean: s3:// and endpointUrl",
-    severities=ERROR,
-    keys=("postgres.inCluster", "postgres.mode", "provider"),
-)
+@profile_rule("postgres-object-store", ERROR, "postgres.inCluster", "postgres.mode", "provider")
 def _object_store(profile: Profile) -> Iterator[Finding]:
+    """The backup bucket matches the provider and the backup sidecar has credentials for it.
+
+    Fix: AWS: s3:// and cloudIdentity.awsRoleArn; GCP: gs:// and cloudIdentity.gcpServiceAccount; DigitalOcean: s3:// and endpointUrl"""
     in_cluster = profile.postgres.in_cluster
     if profile.postgres.mode != "in-cluster" or in_cluster is None or in_cluster.object_store is None:
         return
@@ -204,14 +189,11 @@ def _object_store(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "postgres-instances",
-    "Production runs 3 PostgreSQL instances in the cluster: a primary and two replicas to fail over to.",
-    "raise postgres.inCluster.instances to 3",
-    severities=PRODUCTION_ONLY,
-    keys=("environment", "postgres.inCluster", "postgres.mode"),
-)
+@profile_rule("postgres-instances", PRODUCTION_ONLY, "environment", "postgres.inCluster", "postgres.mode")
 def _instances(profile: Profile) -> Iterator[Finding]:
+    """Production runs 3 PostgreSQL instances in the cluster: a primary and two replicas to fail over to.
+
+    Fix: raise postgres.inCluster.instances to 3"""
     in_cluster = profile.postgres.in_cluster
     if profile.is_production and profile.postgres.mode == "in-cluster" and in_cluster is not None and in_cluster.instances < 3:
         yield (

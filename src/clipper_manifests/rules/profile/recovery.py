@@ -20,63 +20,52 @@ from clipper_manifests.rules.registry import (
 from clipper_manifests.values import backup_check
 
 
-@profile_rule(
-    "dr-tools-image",
-    "The disaster-recovery Jobs need the image with search-index-manager and backfill-embeddings.",
-    "set images.tools (repository and tag) to the image built from the backend's cmd/ programs",
-    severities=PRODUCTION_ERROR,
-    keys=("images.tools",),
-)
+@profile_rule("dr-tools-image", PRODUCTION_ERROR, "images.tools")
 def _tools_image(profile: Profile) -> Iterator[Finding]:
+    """The disaster-recovery Jobs need the image with search-index-manager and backfill-embeddings.
+
+    Fix: set images.tools (repository and tag) to the image built from the backend's cmd/ programs"""
     if profile.images.tools is None:
         yield ("images",), "no images.tools: a recovery cannot rebuild the search indices", production_error(profile)
 
 
 @profile_rule(
-    "dr-rto-plausible",
-    "The recovery steps fit in the declared RTO, given the declared database size and restore throughput.",
-    "measure a restore (dr.restoreThroughput), shorten the step timeouts under dr:, or declare an RTO the plan can meet",
-    severities=WARNING,
-    keys=("dr.databaseSize", "dr.walPerDay", "dr.detectMinutes", "dr.restoreThroughput", "postgres.backup.rtoMinutes"),
+    "dr-rto-plausible", WARNING, "dr.databaseSize", "dr.walPerDay", "dr.detectMinutes", "dr.restoreThroughput", "postgres.backup.rtoMinutes"
 )
 def _rto_plausible(profile: Profile) -> Iterator[Finding]:
+    """The recovery steps fit in the declared RTO, given the declared database size and restore throughput.
+
+    Fix: measure a restore (dr.restoreThroughput), shorten the step timeouts under dr:, or declare an RTO the plan can meet"""
     for warning in budget(profile).warnings():
         yield ("dr", "databaseSize"), warning, Severity.WARNING
 
 
 @profile_rule(
-    "dr-managed-instance",
-    "The runbook can name a managed database at its provider (to restore it there).",
-    "set dr.managedDatabase.instance (and, for Cloud SQL, dr.managedDatabase.project)",
-    severities=PRODUCTION_ERROR,
-    keys=("postgres.mode", "provider", "postgres.managed.endpoint", "dr.managedDatabase.instance"),
+    "dr-managed-instance", PRODUCTION_ERROR, "postgres.mode", "provider", "postgres.managed.endpoint", "dr.managedDatabase.instance"
 )
 def _managed_instance(profile: Profile) -> Iterator[Finding]:
+    """The runbook can name a managed database at its provider (to restore it there).
+
+    Fix: set dr.managedDatabase.instance (and, for Cloud SQL, dr.managedDatabase.project)"""
     if profile.postgres.mode == "managed" and managed.instance(profile) is None:
         message = f"the endpoint {managed.endpoint(profile)!r} does not name the {profile.provider} database the runbook restores"
         yield ("postgres", "managed", "endpoint"), message, production_error(profile)
 
 
-@profile_rule(
-    "dr-restore-test-schedule",
-    "The restore test's schedule is a Kubernetes cron expression: five fields (minute hour day month weekday).",
-    "write dr.restoreTest.schedule with five fields, e.g. '0 9 2 * *' (09:00 UTC on the 2nd of every month)",
-    severities=ERROR,
-    keys=("dr.restoreTest.schedule", "postgres.mode"),
-)
+@profile_rule("dr-restore-test-schedule", ERROR, "dr.restoreTest.schedule", "postgres.mode")
 def _restore_test_schedule(profile: Profile) -> Iterator[Finding]:
+    """The restore test's schedule is a Kubernetes cron expression: five fields (minute hour day month weekday).
+
+    Fix: write dr.restoreTest.schedule with five fields, e.g. '0 9 2 * *' (09:00 UTC on the 2nd of every month)"""
     if profile.postgres.mode == "in-cluster":
         yield from _cron_findings(profile.dr.restore_test.schedule, ("dr", "restoreTest", "schedule"))
 
 
-@profile_rule(
-    "dr-backup-check-schedule",
-    "The managed database's backup check runs on a Kubernetes cron expression: five fields (minute hour day month weekday).",
-    "write dr.backupCheck.schedule with five fields, e.g. '0 6 * * *' (06:00 UTC daily, after the backup window)",
-    severities=ERROR,
-    keys=("dr.backupCheck.schedule",),
-)
+@profile_rule("dr-backup-check-schedule", ERROR, "dr.backupCheck.schedule")
 def _backup_check_schedule(profile: Profile) -> Iterator[Finding]:
+    """The managed database's backup check runs on a Kubernetes cron expression: five fields (minute hour day month weekday).
+
+    Fix: write dr.backupCheck.schedule with five fields, e.g. '0 6 * * *' (06:00 UTC daily, after the backup window)"""
     if backup_check.enabled(profile):
         yield from _cron_findings(profile.dr.backup_check.schedule, ("dr", "backupCheck", "schedule"))
 
@@ -93,16 +82,13 @@ def _cron_findings(schedule: str, where: tuple[str, ...]) -> Iterator[Finding]:
         yield where, problem, Severity.ERROR
 
 
-@profile_rule(
-    "dr-backup-check-identity",
-    "A managed database's backups are proven daily by a CronJob that reads them at the provider: on AWS and GCP it "
-    "needs a workload identity allowed to describe the database and list its backups.",
-    "set dr.backupCheck.cloudIdentity.awsRoleArn (IRSA role with rds:Describe* on the database) or .gcpServiceAccount "
-    "(roles/cloudsql.viewer, Workload Identity for <namespace>/postgres-backup-check)",
-    severities=PRODUCTION_ERROR,
-    keys=("provider", "postgres.managed.endpoint"),
-)
+@profile_rule("dr-backup-check-identity", PRODUCTION_ERROR, "provider", "postgres.managed.endpoint")
 def _backup_check_identity(profile: Profile) -> Iterator[Finding]:
+    """A managed database's backups are proven daily by a CronJob that reads them at the provider: on AWS and GCP it needs a workload
+    identity allowed to describe the database and list its backups.
+
+    Fix: set dr.backupCheck.cloudIdentity.awsRoleArn (IRSA role with rds:Describe* on the database) or .gcpServiceAccount
+    (roles/cloudsql.viewer, Workload Identity for <namespace>/postgres-backup-check)"""
     if not backup_check.enabled(profile) or profile.provider not in ("aws", "gcp"):
         return
     if not backup_check.identity_annotations(profile):
@@ -115,15 +101,12 @@ def _backup_check_identity(profile: Profile) -> Iterator[Finding]:
         yield ("postgres", "managed", "endpoint"), message, production_error(profile)
 
 
-@profile_rule(
-    "dr-deadline-margin",
-    "A recovery Job's deadline (dr.<step>.timeoutMinutes) is at least twice what the step is expected to take "
-    "(budgetMinutes): a deadline at the budget kills a step that is merely slow, and the rerun starts from the beginning.",
-    "raise dr.<step>.timeoutMinutes to at least twice dr.<step>.budgetMinutes (the RTO budget counts budgetMinutes, not the deadline)",
-    severities=ERROR,
-    keys=("dr.reembed", "dr.reindex", "dr.verify"),
-)
+@profile_rule("dr-deadline-margin", ERROR, "dr.reembed", "dr.reindex", "dr.verify")
 def _deadline_margin(profile: Profile) -> Iterator[Finding]:
+    """A recovery Job's deadline (dr.<step>.timeoutMinutes) is at least twice what the step is expected to take (budgetMinutes): a deadline
+    at the budget kills a step that is merely slow, and the rerun starts from the beginning.
+
+    Fix: raise dr.<step>.timeoutMinutes to at least twice dr.<step>.budgetMinutes (the RTO budget counts budgetMinutes, not the deadline)"""
     for key, step in (("reindex", profile.dr.reindex), ("reembed", profile.dr.reembed), ("verify", profile.dr.verify)):
         if step.timeout_minutes < 2 * step.budget_minutes:
             message = (

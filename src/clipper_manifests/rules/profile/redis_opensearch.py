@@ -16,14 +16,11 @@ from clipper_manifests.rules.registry import (
 from clipper_manifests.values import redis_opensearch
 
 
-@profile_rule(
-    "redis-primaries",
-    "Redis Cluster needs at least 3 primaries (each here gets a replica, so production runs 3 + 3).",
-    "set redis.inCluster.primaries to 3 or more",
-    severities=ERROR,
-    keys=("redis.inCluster", "redis.mode"),
-)
+@profile_rule("redis-primaries", ERROR, "redis.inCluster", "redis.mode")
 def _redis_primaries(profile: Profile) -> Iterator[Finding]:
+    """Redis Cluster needs at least 3 primaries (each here gets a replica, so production runs 3 + 3).
+
+    Fix: set redis.inCluster.primaries to 3 or more"""
     in_cluster = profile.redis.in_cluster
     if profile.redis.mode == "in-cluster" and in_cluster is not None and in_cluster.primaries < 3:
         yield (
@@ -33,28 +30,23 @@ def _redis_primaries(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "redis-managed-engine",
-    "Managed offers run Valkey or Redis OSS 7.x rather than Redis 8; both speak the protocol the API's client uses.",
-    "nothing to do",
-    severities=NOTE,
-    keys=("provider", "redis.mode"),
-)
+@profile_rule("redis-managed-engine", NOTE, "provider", "redis.mode")
 def _redis_engine(profile: Profile) -> Iterator[Finding]:
+    """Managed offers run Valkey or Redis OSS 7.x rather than Redis 8; both speak the protocol the API's client uses.
+
+    Fix: nothing to do"""
     if profile.redis.mode == "managed":
         offer = {"aws": "ElastiCache", "gcp": "Memorystore", "digitalocean": "DigitalOcean Managed Valkey"}[profile.provider]
         yield ("redis", "mode"), f"{offer} runs Valkey or Redis OSS 7.x, not Redis 8: wire-compatible with the API's client", Severity.NOTE
 
 
-@profile_rule(
-    "redis-managed-kind",
-    "A managed Redis runs in cluster mode: the API's client is cluster-aware (seed: Redis Cluster), and a "
-    "standalone instance answers its CLUSTER commands with an error.",
-    "create the cache with cluster mode enabled (ElastiCache cluster mode, Memorystore for Redis Cluster); set redis.managed.kind: cluster",
-    severities=ERROR,
-    keys=("redis.managed", "redis.mode"),
-)
+@profile_rule("redis-managed-kind", ERROR, "redis.managed", "redis.mode")
 def _redis_kind(profile: Profile) -> Iterator[Finding]:
+    """A managed Redis runs in cluster mode: the API's client is cluster-aware (seed: Redis Cluster), and a standalone instance answers its
+    CLUSTER commands with an error.
+
+    Fix: create the cache with cluster mode enabled (ElastiCache cluster mode, Memorystore for Redis Cluster); set redis.managed.kind:
+    cluster"""
     managed = profile.redis.managed
     if profile.redis.mode == "managed" and managed is not None and managed.kind != "cluster":
         yield (
@@ -64,14 +56,11 @@ def _redis_kind(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "redis-managed-tls",
-    "The API's Redis client has no TLS option, so it cannot use an endpoint that only accepts TLS.",
-    "turn in-transit encryption off on the managed cache, or use redis.mode: in-cluster",
-    severities=ERROR,
-    keys=("provider", "redis.managed", "redis.managed.tls", "redis.mode"),
-)
+@profile_rule("redis-managed-tls", ERROR, "provider", "redis.managed", "redis.managed.tls", "redis.mode")
 def _redis_tls(profile: Profile) -> Iterator[Finding]:
+    """The API's Redis client has no TLS option, so it cannot use an endpoint that only accepts TLS.
+
+    Fix: turn in-transit encryption off on the managed cache, or use redis.mode: in-cluster"""
     if profile.redis.mode != "managed" or profile.redis.managed is None:
         return
     if profile.redis.managed.tls:
@@ -84,27 +73,21 @@ def _redis_tls(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "opensearch-version",
-    "The API is built against OpenSearch 2.11 (seed: 2.11.1).",
-    "set opensearch.version to 2.11.1 (or the provider's 2.11 engine)",
-    severities=ERROR,
-    keys=("opensearch.version",),
-)
+@profile_rule("opensearch-version", ERROR, "opensearch.version")
 def _opensearch_version(profile: Profile) -> Iterator[Finding]:
+    """The API is built against OpenSearch 2.11 (seed: 2.11.1).
+
+    Fix: set opensearch.version to 2.11.1 (or the provider's 2.11 engine)"""
     version = profile.opensearch.version
     if not version.startswith("2.11."):
         yield ("opensearch", "version"), f"{version} is not an OpenSearch 2.11.x release", Severity.ERROR
 
 
-@profile_rule(
-    "opensearch-nodes",
-    "In-cluster OpenSearch runs at least 3 cluster-manager + data nodes (seed), so a majority survives losing one.",
-    "set opensearch.inCluster.nodes to 3 or more",
-    severities=ERROR,
-    keys=("opensearch.inCluster", "opensearch.mode"),
-)
+@profile_rule("opensearch-nodes", ERROR, "opensearch.inCluster", "opensearch.mode")
 def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
+    """In-cluster OpenSearch runs at least 3 cluster-manager + data nodes (seed), so a majority survives losing one.
+
+    Fix: set opensearch.inCluster.nodes to 3 or more"""
     in_cluster = profile.opensearch.in_cluster
     if profile.opensearch.mode == "in-cluster" and in_cluster is not None and in_cluster.nodes < 3:
         yield (
@@ -114,27 +97,21 @@ def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
         )
 
 
-@profile_rule(
-    "opensearch-managed-provider",
-    "Google Cloud has no managed OpenSearch.",
-    "use opensearch.mode: in-cluster (3 nodes in the cluster) or external "
-    "(a hosted OpenSearch-compatible URL, e.g. Aiven, with basic auth from External Secrets)",
-    severities=ERROR,
-    keys=("opensearch.mode", "provider"),
-)
+@profile_rule("opensearch-managed-provider", ERROR, "opensearch.mode", "provider")
 def _opensearch_managed_provider(profile: Profile) -> Iterator[Finding]:
+    """Google Cloud has no managed OpenSearch.
+
+    Fix: use opensearch.mode: in-cluster (3 nodes in the cluster) or external (a hosted OpenSearch-compatible URL, e.g. Aiven, with basic
+    auth from External Secrets)"""
     if profile.opensearch.mode == "managed" and profile.provider == "gcp":
         yield ("opensearch", "mode"), "Google Cloud offers no managed OpenSearch service", Severity.ERROR
 
 
-@profile_rule(
-    "opensearch-external-api",
-    "An external search endpoint must speak the OpenSearch API: the API's client is an OpenSearch client with basic auth.",
-    "point opensearch.external.url at an OpenSearch 2.11-compatible service",
-    severities=WARNING,
-    keys=("opensearch.mode",),
-)
+@profile_rule("opensearch-external-api", WARNING, "opensearch.mode")
 def _opensearch_external(profile: Profile) -> Iterator[Finding]:
+    """An external search endpoint must speak the OpenSearch API: the API's client is an OpenSearch client with basic auth.
+
+    Fix: point opensearch.external.url at an OpenSearch 2.11-compatible service"""
     if profile.opensearch.mode == "external":
         yield (
             ("opensearch", "external", "url"),

@@ -13,16 +13,13 @@ from clipper_manifests.rules.registry import (
 )
 
 
-@profile_rule(
-    "region-agrees",
-    "Region-bound values name the cluster's region: an AWS load balancer can only use an ACM certificate of its own "
-    "region; a Secrets Manager store in another region works, but every secret read then crosses regions.",
-    "use values of cluster.region (a certificate issued or imported there; secrets.aws.region equal to it), or "
-    "acknowledge a deliberate cross-region secret store in policy.exceptions",
-    severities=ERROR_OR_WARNING,
-    keys=("cluster.region", "ingress.aws", "secrets.aws", "secrets.backend"),
-)
+@profile_rule("region-agrees", ERROR_OR_WARNING, "cluster.region", "ingress.aws", "secrets.aws", "secrets.backend")
 def _region_agrees(profile: Profile) -> Iterator[Finding]:
+    """Region-bound values name the cluster's region: an AWS load balancer can only use an ACM certificate of its own region; a Secrets
+    Manager store in another region works, but every secret read then crosses regions.
+
+    Fix: use values of cluster.region (a certificate issued or imported there; secrets.aws.region equal to it), or acknowledge a
+    deliberate cross-region secret store in policy.exceptions"""
     region = profile.cluster.region
     aws_ingress = profile.ingress.aws
     if aws_ingress is not None:

@@ -26,18 +26,17 @@ def _sections(profile: Profile) -> Iterator[tuple[tuple[str, ...], Resources]]:
 
 @profile_rule(
     "resources-request-within-limit",
-    "A container's request may not exceed its limit: the API server refuses such a pod template.",
-    "lower the request to the limit or below, or raise the limit",
-    severities=ERROR,
-    keys=(
-        "api.resources",
-        "frontend.resources",
-        "postgres.inCluster.resources",
-        "redis.inCluster.resources",
-        "opensearch.inCluster.resources",
-    ),
+    ERROR,
+    "api.resources",
+    "frontend.resources",
+    "postgres.inCluster.resources",
+    "redis.inCluster.resources",
+    "opensearch.inCluster.resources",
 )
 def _request_within_limit(profile: Profile) -> Iterator[Finding]:
+    """A container's request may not exceed its limit: the API server refuses such a pod template.
+
+    Fix: lower the request to the limit or below, or raise the limit"""
     for path, resources in _sections(profile):
         requests, limits = resources.requests, resources.limits
         if memory_bytes(requests.memory) > memory_bytes(limits.memory):

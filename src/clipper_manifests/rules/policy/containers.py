@@ -19,11 +19,16 @@ Path = tuple[Any, ...]
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
 
 
-def _runnable(spec: dict[str, Any]) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Init and app containers (ephemeral containers take no resources or probes)."""
+def _pod_containers(document: dict[str, Any], *, ephemeral: bool = False) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Each container of the document's pod spec, with its path from the document: init and app
+    containers, and ephemeral ones only when asked (they take no resources or probes, but run an image)."""
+    found = pod_spec(document)
+    if found is None:
+        return
+    base, spec = found
     for where, container in containers(spec):
-        if where[0] != "ephemeralContainers":
-            yield where, container
+        if ephemeral or where[0] != "ephemeralContainers":
+            yield (*base, *where), container
 
 
 @object_rule("container-resources", ERROR, "api.resources", "frontend.resources")
@@ -32,17 +37,13 @@ def _resources(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     from starving its node.
 
     Fix: set resources.requests.cpu, resources.requests.memory and resources.limits.memory"""
-    found = pod_spec(document)
-    if found is None:
-        return
-    base, spec = found
-    for where, container in _runnable(spec):
+    for where, container in _pod_containers(document):
         resources = container.get("resources") or {}
         requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
         missing = [f"requests.{key}" for key in ("cpu", "memory") if key not in requests]
         missing += ["limits.memory"] if "memory" not in limits else []
         if missing:
-            yield (*base, *where, "resources"), f"container {container.get('name', '?')} sets no {', '.join(missing)}"
+            yield (*where, "resources"), f"container {container.get('name', '?')} sets no {', '.join(missing)}"
 
 
 def image_problem(image: str) -> str | None:
@@ -65,18 +66,14 @@ def _images(objects: Objects) -> Iterator[Finding]:
 
     Fix: give the image a release tag or a digest"""
     for document in objects.documents:
-        found = pod_spec(document)
-        if found is None:
-            continue
-        base, spec = found
-        for where, container in containers(spec):
+        for where, container in _pod_containers(document, ephemeral=True):
             problem = image_problem(str(container.get("image", "")))
             if problem is None or container.get("image") in objects.profile_images:
                 continue  # reported once, at the profile line, by the profile rule image-pinned
             severity = Severity.WARNING if "latest" in problem and not objects.production else Severity.ERROR
             yield (
                 document,
-                (*base, *where, "image"),
+                (*where, "image"),
                 f"container {container.get('name', '?')}: {container.get('image')} {problem}",
                 severity,
             )
@@ -103,11 +100,7 @@ def _probe_ports(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     restart for ever.
 
     Fix: point the probe at a name or number listed in the container's ports"""
-    found = pod_spec(document)
-    if found is None:
-        return
-    base, spec = found
-    for where, container in _runnable(spec):
+    for where, container in _pod_containers(document):
         ports = container.get("ports") or []
         names = {port.get("name") for port in ports if port.get("name")}
         numbers = {port.get("containerPort") for port in ports}
@@ -118,6 +111,6 @@ def _probe_ports(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
                     continue
                 declared = ", ".join(sorted(map(str, names | numbers))) or "none"
                 yield (
-                    (*base, *where, probe, handler, "port"),
+                    (*where, probe, handler, "port"),
                     f"container {container.get('name', '?')}: {probe} uses port {port!r}, which it does not declare (declared: {declared})",
                 )

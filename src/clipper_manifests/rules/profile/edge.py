@@ -14,6 +14,12 @@ from clipper_manifests.rules.registry import (
 )
 
 
+def _eks_undeclared(profile: Profile, declared: str | None, message: str) -> Iterator[Finding]:
+    """A cluster add-on GKE and DOKS ship and EKS does not: on AWS, the profile must declare who installs it."""
+    if profile.provider == "aws" and declared is None:
+        yield ("cluster",), message, Severity.ERROR
+
+
 @profile_rule("metrics-server-prerequisite", ERROR, "cluster.metricsServer", "provider")
 def _metrics_server(profile: Profile) -> Iterator[Finding]:
     """The HPAs scale on CPU and memory from the metrics API (metrics-server). GKE and DOKS ship metrics-server; EKS does not, and without
@@ -22,12 +28,11 @@ def _metrics_server(profile: Profile) -> Iterator[Finding]:
 
     Fix: install metrics-server on the EKS cluster (the EKS add-on `metrics-server`, or the upstream chart) and declare it with
     cluster.metricsServer: eks-addon | self-managed"""
-    if profile.provider == "aws" and profile.cluster.metrics_server is None:
-        yield (
-            ("cluster",),
-            "EKS does not install metrics-server, which the API's HPA reads, and nothing declares it installed",
-            Severity.ERROR,
-        )
+    yield from _eks_undeclared(
+        profile,
+        profile.cluster.metrics_server,
+        "EKS does not install metrics-server, which the API's HPA reads, and nothing declares it installed",
+    )
 
 
 @profile_rule("network-policy-enforced", ERROR, "cluster.networkPolicy", "provider")
@@ -38,12 +43,9 @@ def _network_policy_enforced(profile: Profile) -> Iterator[Finding]:
 
     Fix: turn on the VPC CNI's network policy support (or install Calico or Cilium) and declare it with cluster.networkPolicy: vpc-cni |
     calico | cilium"""
-    if profile.provider == "aws" and profile.cluster.network_policy is None:
-        yield (
-            ("cluster",),
-            "EKS ignores NetworkPolicies unless a policy engine runs, and nothing declares one",
-            Severity.ERROR,
-        )
+    yield from _eks_undeclared(
+        profile, profile.cluster.network_policy, "EKS ignores NetworkPolicies unless a policy engine runs, and nothing declares one"
+    )
 
 
 @profile_rule("gke-ssl-policy", PRODUCTION_ERROR, "environment", "ingress.gcp")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.profile.model_data import OpenSearch, Redis
 from clipper_manifests.rules.profile.run import Finding
 from clipper_manifests.rules.registry import (
     ERROR,
@@ -15,19 +16,25 @@ from clipper_manifests.rules.registry import (
 )
 from clipper_manifests.values import redis_opensearch
 
+QUORUM = 3  # the fewest members whose majority survives losing one
+
+
+def _below_quorum(service: Redis | OpenSearch, name: str, members: str, why: str) -> Iterator[Finding]:
+    """Redis primaries and OpenSearch nodes alike: an in-cluster service runs at least QUORUM `members`
+    (the inCluster field, spelt the same in the profile and the model)."""
+    count: int | None = getattr(service.in_cluster, members) if service.mode == "in-cluster" and service.in_cluster else None
+    if count is not None and count < QUORUM:
+        yield (name, "inCluster", members), f"{count} {why}", Severity.ERROR
+
 
 @profile_rule("redis-primaries", ERROR, "redis.inCluster", "redis.mode")
 def _redis_primaries(profile: Profile) -> Iterator[Finding]:
     """Redis Cluster needs at least 3 primaries (each here gets a replica, so production runs 3 + 3).
 
     Fix: set redis.inCluster.primaries to 3 or more"""
-    in_cluster = profile.redis.in_cluster
-    if profile.redis.mode == "in-cluster" and in_cluster is not None and in_cluster.primaries < 3:
-        yield (
-            ("redis", "inCluster", "primaries"),
-            f"{in_cluster.primaries} primaries: Redis Cluster cannot form with fewer than 3 (slots need a majority of primaries)",
-            Severity.ERROR,
-        )
+    yield from _below_quorum(
+        profile.redis, "redis", "primaries", "primaries: Redis Cluster cannot form with fewer than 3 (slots need a majority of primaries)"
+    )
 
 
 @profile_rule("redis-managed-engine", NOTE, "provider", "redis.mode")
@@ -88,13 +95,12 @@ def _opensearch_nodes(profile: Profile) -> Iterator[Finding]:
     """In-cluster OpenSearch runs at least 3 cluster-manager + data nodes (seed), so a majority survives losing one.
 
     Fix: set opensearch.inCluster.nodes to 3 or more"""
-    in_cluster = profile.opensearch.in_cluster
-    if profile.opensearch.mode == "in-cluster" and in_cluster is not None and in_cluster.nodes < 3:
-        yield (
-            ("opensearch", "inCluster", "nodes"),
-            f"{in_cluster.nodes} node(s): the cluster manager election needs a majority, so fewer than 3 nodes cannot lose one",
-            Severity.ERROR,
-        )
+    yield from _below_quorum(
+        profile.opensearch,
+        "opensearch",
+        "nodes",
+        "node(s): the cluster manager election needs a majority, so fewer than 3 nodes cannot lose one",
+    )
 
 
 @profile_rule("opensearch-managed-provider", ERROR, "opensearch.mode", "provider")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +46,30 @@ def load(text: str) -> Any:
 def load_all(text: str) -> list[Any]:
     """yaml.safe_load_all, through LibYAML when PyYAML has it."""
     return list(yaml.load_all(text, Loader=_LOADER))
+
+
+# Real tools (kubectl kustomize, helm template) on inputs that do not change during the session
+# (the committed out/, a module's freshly rendered tree): each distinct command runs once, and
+# the test modules start their commands up front, two at a time, so that both cores work while
+# the tools run. Each caller parses the output itself, so no test can change another's objects.
+_TOOL_RUNS: dict[tuple[str, ...], subprocess.CompletedProcess[str]] = {}
+_TOOL_LOCK = threading.Lock()
+
+
+def run_tool(*argv: str | Path) -> subprocess.CompletedProcess[str]:
+    """The run of a read-only tool command, made once per session."""
+    key = tuple(str(arg) for arg in argv)
+    with _TOOL_LOCK:
+        done = _TOOL_RUNS.get(key)
+    if done is None:
+        done = subprocess.run(list(key), capture_output=True, text=True, check=False)
+        with _TOOL_LOCK:
+            done = _TOOL_RUNS.setdefault(key, done)
+    return done
+
+
+def run_tools_ahead(commands: Iterable[Sequence[str | Path]]) -> None:
+    """Run the commands two at a time (the tools are subprocesses: both cores work), so that the
+    tests' own run_tool calls find them done."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda argv: run_tool(*argv), commands))

@@ -3,7 +3,6 @@ the tool resolved and validated for that profile."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from clipper_manifests.project import find_project
 from clipper_manifests.render.kustomize import is_builtin
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
-from tests.helpers import load_all
+from tests.helpers import load_all, run_tool, run_tools_ahead
 
 PROFILES = find_project(REPO, None).profile_names()
 
@@ -26,7 +25,7 @@ def _key(document: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def _kustomize(kubectl: Path, directory: Path) -> dict[tuple[str, str, str, str], Any]:
-    result = subprocess.run([str(kubectl), "kustomize", str(directory)], capture_output=True, text=True, check=False)
+    result = run_tool(kubectl, "kustomize", directory)
     assert result.returncode == 0, result.stderr
     return {_key(document): document for document in load_all(result.stdout) if document}
 
@@ -42,13 +41,17 @@ def _as_flux_sees_it(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def rendered_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped profiles rendered into a fresh folder (not the committed out/)."""
+def rendered_tree(tmp_path_factory: pytest.TempPathFactory, k8s_tools: dict[str, Path]) -> Path:
+    """The shipped profiles rendered into a fresh folder (not the committed out/), with every
+    kubectl kustomize of the module already run, two at a time."""
     out = tmp_path_factory.mktemp("out")
-    builder = Builder(find_project(REPO, out))
-    for name, text in builder.build(PROFILES).files().items():
+    build = Builder(find_project(REPO, out)).build(PROFILES)
+    for name, text in build.files().items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
+    folders = [_as_flux_sees_it(out / folder) for item in build.profiles.values() for folder in item.built()]
+    committed = [REPO / "out" / "overlays" / profile for profile in PROFILES]
+    run_tools_ahead([k8s_tools["kubectl"], "kustomize", folder] for folder in [*folders, *committed])
     return out
 
 

@@ -7,10 +7,10 @@ the tests and the committed values schemas follow one rule).
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -21,7 +21,7 @@ import yaml
 from clipper_manifests.profile.merge import load_merged
 from clipper_manifests.project import Project
 from tests.conftest import REPO, SHARED
-from tests.helpers import load, load_all
+from tests.helpers import load, load_all, run_tool, run_tools_ahead
 
 CHARTS = SHARED / "charts"
 OUT = REPO / "out"
@@ -100,7 +100,7 @@ class Charts:
     def __init__(self, helm: Path, workdir: Path) -> None:
         self.helm = helm
         self.workdir = workdir
-        self._renders: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._renders: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by command
 
     def renderable_chart(self, chart: str) -> tuple[Path, dict[str, Any]]:
         """The chart's folder (or a copy without the dependencies ../shared/charts lacks), and
@@ -134,10 +134,9 @@ class Charts:
             (copy / "Chart.lock").unlink(missing_ok=True)
         return copy, off
 
-    def render(self, release: Release) -> list[dict[str, Any]]:
-        """The objects `helm template` makes of the release, rendered once per session for each
-        distinct (chart, release name, namespace, Kubernetes version, values): profiles share most
-        releases. The objects are shared too: read them, do not change them."""
+    def _command(self, release: Release) -> list[str]:
+        """The `helm template` command of the release. Its files are named after what decides
+        the render, so releases that render alike give the same command (run_tool runs it once)."""
         key = (
             release.chart,
             release.release_name,
@@ -145,36 +144,55 @@ class Charts:
             kubernetes_version(release.profile),
             json.dumps(release.values, sort_keys=True),
         )
-        if key not in self._renders:
-            chart, off = self.renderable_chart(release.chart)
-            values = self.workdir / f"{release.id}.values.yaml"
-            values.write_text(yaml.safe_dump(release.values), encoding="utf-8")
-            absent = self.workdir / f"{release.id}.absent-subcharts.yaml"
-            absent.write_text(yaml.safe_dump(off), encoding="utf-8")
-            command = [
-                str(self.helm),
-                "template",
-                release.release_name,
-                str(chart),
-                "-f",
-                str(values),
-                "-f",
-                str(absent),
-                "--namespace",
-                release.namespace,
-                "--kube-version",
-                kubernetes_version(release.profile),
-            ]
-            result = subprocess.run(command, capture_output=True, text=True, check=False)
+        name = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+        chart, off = self.renderable_chart(release.chart)
+        values = self.workdir / f"{name}.values.yaml"
+        values.write_text(yaml.safe_dump(release.values), encoding="utf-8")
+        absent = self.workdir / f"{name}.absent-subcharts.yaml"
+        absent.write_text(yaml.safe_dump(off), encoding="utf-8")
+        return [
+            str(self.helm),
+            "template",
+            release.release_name,
+            str(chart),
+            "-f",
+            str(values),
+            "-f",
+            str(absent),
+            "--namespace",
+            release.namespace,
+            "--kube-version",
+            kubernetes_version(release.profile),
+        ]
+
+    def render_ahead(self, releases: list[Release]) -> None:
+        """Run the distinct renders of `releases` two at a time (helm is a subprocess: both cores
+        work); the commands (and the chart copies) are made first, one at a time."""
+        run_tools_ahead(sorted({tuple(self._command(release)) for release in releases}))
+
+    def render(self, release: Release) -> list[dict[str, Any]]:
+        """The objects `helm template` makes of the release, rendered once per session for each
+        distinct (chart, release name, namespace, Kubernetes version, values): profiles share most
+        releases. The objects are shared too: read them, do not change them."""
+        command = tuple(self._command(release))
+        if command not in self._renders:
+            result = run_tool(*command)
             if result.returncode != 0:
                 raise RenderError(f"helm template of {release.path.relative_to(REPO)} failed:\n{result.stderr.strip()}")
-            self._renders[key] = [d for d in load_all(result.stdout) if isinstance(d, dict)]
-        return self._renders[key]
+            self._renders[command] = [d for d in load_all(result.stdout) if isinstance(d, dict)]
+        return self._renders[command]
+
+
+@functools.cache
+def _chart_defaults(chart: str) -> dict[str, Any]:
+    """A chart's defaults, parsed once: ~10 releases per chart read them, and unread_paths only reads."""
+    defaults: dict[str, Any] = schemas.chart_defaults(CHARTS / chart)
+    return defaults
 
 
 def unread_paths(release: Release) -> list[str]:
     """Dotted key paths of the release's values that the chart does not read."""
-    defaults = schemas.chart_defaults(CHARTS / release.chart)
+    defaults = _chart_defaults(release.chart)
     return [".".join(path) for path in schemas.unread_paths(release.chart, release.values, defaults)]
 
 

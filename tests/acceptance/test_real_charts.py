@@ -30,7 +30,9 @@ PLATFORM = load((REPO / "templates" / "platform.yaml").read_text(encoding="utf-8
 
 @pytest.fixture(scope="module")
 def charts(k8s_tools: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Charts:
-    return Charts(k8s_tools["helm"], tmp_path_factory.mktemp("charts"))
+    charts = Charts(k8s_tools["helm"], tmp_path_factory.mktemp("charts"))
+    charts.render_ahead(RELEASES)
+    return charts
 
 
 def _release_ids(release: Release) -> str:

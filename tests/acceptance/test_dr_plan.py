@@ -14,7 +14,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO, RunCli
-from tests.helpers import load, load_all
+from tests.helpers import load, load_all, run_tool, run_tools_ahead
 
 Cli = Callable[..., Result]
 NOW = "2026-11-25T12:00:00Z"
@@ -171,10 +171,16 @@ def test_an_invalid_profile_gets_no_runbook(project: Path, cli: Cli) -> None:
     assert "# Disaster recovery runbook" not in result.stdout
 
 
-@pytest.mark.parametrize("profile", SHIPPED)
-def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
-    import subprocess
+@pytest.fixture(scope="module")
+def kubectl(k8s_tools: dict[str, Path]) -> Path:
+    """The real kubectl, after every committed DR folder's kustomize build has run, two at a time."""
+    kubectl = k8s_tools["kubectl"]
+    run_tools_ahead([kubectl, "kustomize", folder] for profile in SHIPPED for folder in sorted((REPO / "out" / "dr" / profile).iterdir()))
+    return kubectl
 
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profile: str, kubectl: Path) -> None:
     from clipper_manifests.render.kustomize import is_builtin
     from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 
@@ -183,7 +189,7 @@ def test_committed_dr_folders_build_with_kustomize_and_pass_strict_schemas(profi
     expected = managed if profile.startswith("prod") else ["3-restore", "4-verify", "5-backup", "7-reindex", "8-reembed", "9-verify-search"]
     assert [folder.name for folder in folders] == expected
     for folder in folders:
-        result = subprocess.run([str(k8s_tools["kubectl"]), "kustomize", str(folder)], capture_output=True, text=True, check=False)
+        result = run_tool(kubectl, "kustomize", folder)
         assert result.returncode == 0, result.stderr
         documents = [d for d in load_all(result.stdout) if d]
         assert documents, folder

@@ -67,6 +67,28 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def read_only_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of profiles/ and templates/ per module, for the tests that only read it (no
+    render, no edit): the same templates path keeps the Jinja environment and the memos warm."""
+    root = tmp_path_factory.mktemp("read-only") / "project"
+    for folder in ("profiles", "templates"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+@pytest.fixture
+def cli(request: pytest.FixtureRequest, read_only_project: Path, run_cli: RunCli) -> RunCli:
+    """Run a command from inside a project, with --root pointing at it: the test's own `project`
+    copy when the test asks for one (to change it or render into it), else the module's read-only copy."""
+    root: Path = request.getfixturevalue("project") if "project" in request.fixturenames else read_only_project
+
+    def run(*args: str | Path) -> Result:
+        return run_cli(*args, "--root", root, cwd=root)
+
+    return run
+
+
 @pytest.fixture
 def run_cli() -> RunCli:
     """Run the CLI in-process; stdout and stderr are kept apart, as a shell shows them."""

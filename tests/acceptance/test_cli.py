@@ -1,7 +1,8 @@
 """The CLI as a user sees it: files in out/, messages, exit codes (0 ok, 1 invalid, 2 usage, 3 cannot run).
 
-Every test works on a throw-away copy of profiles/ and templates/ (the `project` fixture),
-runs from inside it (so messages name `profiles/...` like they do for a user) and passes --root.
+Every test that renders or changes files works on a throw-away copy of profiles/ and templates/
+(the `project` fixture); the others share the module's read-only copy (conftest's `cli`). Commands
+run from inside the copy (so messages name `profiles/...` like they do for a user) and pass --root.
 """
 
 from __future__ import annotations
@@ -36,16 +37,6 @@ SHIPPED = {
 MANIFEST = ".clipper-manifests.json"
 API_HPA = "overlays/prod-aws/patches/horizontalpodautoscaler-api.yaml"
 API_CONFIG = "overlays/prod-aws/configmap-api-config.yaml"
-
-
-@pytest.fixture
-def cli(project: Path, run_cli: RunCli) -> Cli:
-    """Run a command inside the project copy, with --root pointing at it."""
-
-    def run(*args: str | Path) -> Result:
-        return run_cli(*args, "--root", project, cwd=project)
-
-    return run
 
 
 def ok(result: Result) -> Result:
@@ -591,7 +582,7 @@ def test_render_check_prints_the_same_summary_before_its_diff(project: Path, cli
     assert result.stdout.splitlines()[:3] == ["out: 1 changed", "  overlays/prod-aws: 1 changed", f"M {API_HPA}"]
 
 
-def test_diff_says_no_changes_when_out_is_up_to_date(cli: Cli) -> None:
+def test_diff_says_no_changes_when_out_is_up_to_date(project: Path, cli: Cli) -> None:  # `project`: it renders
     ok(cli("render", "prod-aws"))
 
     result = ok(cli("diff", "prod-aws"))

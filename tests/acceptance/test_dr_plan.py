@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from click.testing import Result
 from syrupy.assertion import SnapshotAssertion
 
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
-from tests.conftest import REPO, RunCli
+from tests.conftest import REPO
 from tests.helpers import load, load_all, run_tool, run_tools_ahead
 
 Cli = Callable[..., Result]
@@ -21,27 +20,12 @@ NOW = "2026-11-25T12:00:00Z"
 SHIPPED = ["prod-aws", "prod-do", "prod-gcp", "staging-aws", "staging-do", "staging-gcp"]
 
 
-@pytest.fixture(scope="module")
-def read_only_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One copy of profiles/ and templates/ for the tests that only run dr-plan (it writes
-    nothing): the same templates path keeps the Jinja environment and the memos warm."""
-    root = tmp_path_factory.mktemp("dr-plan") / "project"
-    for folder in ("profiles", "templates"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
-
-
 @pytest.fixture
-def cli(request: pytest.FixtureRequest, read_only_project: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """dr-plan on the shared read-only project, or on the test's own `project` when it asks for
-    one (to change a profile)."""
+def cli(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """conftest's cli (dr-plan writes nothing: the module's read-only project unless a test asks
+    for its own `project`), with a fixed clock."""
     monkeypatch.setenv("CLIPPER_NOW", NOW)
-    root: Path = request.getfixturevalue("project") if "project" in request.fixturenames else read_only_project
-
-    def run(*args: str | Path) -> Result:
-        return run_cli(*args, "--root", root, cwd=root)
-
-    return run
+    return cli
 
 
 def plan(cli: Cli, *args: str) -> str:

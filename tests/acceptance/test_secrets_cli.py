@@ -12,20 +12,12 @@ import pytest
 from click.testing import Result
 
 from clipper_manifests.rules.secrets.scanner import fingerprint
-from tests.conftest import TODAY, RunCli
+from tests.conftest import TODAY
 
 Cli = Callable[..., Result]
 EXTRA = Path(__file__).resolve().parents[1] / "profiles"
 PASTED = "PtYgjmUhBel31iEl2hpChYgCfrL1spNxnyVmihA/2O7="  # a made-up key, as tests/cases/invalid/secret-in-profile
 CLIENT_ID = "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f"  # tests/profiles/prod-azure-kv.yaml
-
-
-@pytest.fixture
-def cli(project: Path, run_cli: RunCli) -> Cli:
-    def run(*args: str | Path) -> Result:
-        return run_cli(*args, "--root", project, cwd=project)
-
-    return run
 
 
 def days_ago(days: int) -> str:

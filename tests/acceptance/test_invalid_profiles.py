@@ -91,11 +91,16 @@ def rendered_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, di
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_invalid_project_is_refused_cleanly(
-    case: Path, tmp_path: Path, rendered_project: tuple[Path, dict[str, bytes]], run_cli: RunCli
+    case: Path, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, rendered_project: tuple[Path, dict[str, bytes]], run_cli: RunCli
 ) -> None:
     expected = load_expected(case)
     pristine, before = rendered_project
-    project = tmp_path / "project"
+    # A case that changes only profiles reuses one path (reset from the pristine copy): the
+    # Jinja environment and the memos of that templates path stay warm. A case with templates
+    # gets a fresh path: Jinja's up-to-date check is by mtime, and a case's template may share
+    # the shipped one's.
+    project = (tmp_path_factory.getbasetemp() / "profiles-only" if not (case / "templates").is_dir() else tmp_path) / "project"
+    shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(pristine, project)
 
     copy_case_over(case, project)

@@ -563,9 +563,9 @@ def test_diff_of_every_profile_sums_up_added_changed_and_removed_files_per_tree(
     result = fails(cli("diff", "--all"), 1)
 
     # The staging-gcp change brings warnings; they come first, then the summary and the diff.
-    summary = result.stdout.split("\nout: ", 1)[1].split("\n---", 1)[0].splitlines()
-    summary[0] = "out: " + summary[0]
-    assert summary[0].startswith("out: ") and "added" in summary[0] and "changed" in summary[0] and "removed" in summary[0]
+    lines = result.stdout.split("\n---", 1)[0].splitlines()
+    summary = lines[next(i for i, line in enumerate(lines) if line.startswith("out: ")) :]
+    assert "added" in summary[0] and "added" in summary[0] and "changed" in summary[0] and "removed" in summary[0]
     assert "  overlays/prod-aws: 1 changed" in summary
     assert any(line.startswith("  overlays/staging-do: ") and line.endswith(" removed") for line in summary)
     assert any(line.startswith("  overlays/staging-gcp: ") and "added" in line for line in summary)

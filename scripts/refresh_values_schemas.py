@@ -80,8 +80,13 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+# LibYAML's safe loader where PyYAML has it: the same objects as yaml.safe_load, several times
+# faster on the large values files of the upstream charts.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) if path.is_file() else None
 
 
 def dependencies(chart_dir: Path) -> list[tuple[str, Path]]:

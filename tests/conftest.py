@@ -30,6 +30,37 @@ PACKAGE_CRD_SCHEMAS = REPO / "src" / "clipper_manifests" / "schemas" / "crds"  #
 os.environ.pop("CLIPPER_CRD_SCHEMAS", None)  # the option would override the package's schemas
 
 
+RAM_FOLDER = Path("/dev/shm")
+RAM_NEEDED = 2 << 30  # a run writes about 250 MB of scratch; leave the machine plenty
+
+
+def _scratch_in_ram() -> None:
+    """Scratch folders (pytest's tmp_path, the caches below) go to RAM where the machine has a
+    RAM folder with room and the user has not chosen one (TMPDIR): the suite copies, renders and
+    compares tens of thousands of small files, and writing them to disk costs far more (measured
+    on the 2-core machine: a copy of a rendered project, 181 files, 137 ms on disk, 14 ms in RAM)."""
+    if os.environ.get("TMPDIR") or not RAM_FOLDER.is_dir() or not os.access(RAM_FOLDER, os.W_OK):
+        return
+    stats = os.statvfs(RAM_FOLDER)
+    if stats.f_bavail * stats.f_frsize >= RAM_NEEDED:
+        os.environ["TMPDIR"] = str(RAM_FOLDER)  # subprocesses (helm, kubectl, a how-to's pytest) too
+        tempfile.tempdir = None  # read TMPDIR again
+
+
+_scratch_in_ram()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """How many workers `-n auto` (pyproject.toml) starts: none for a run of named files or tests
+    (a worker's start costs more than it saves there), else one per core up to four (each test
+    that builds every profile forks a process per core of its own)."""
+    if config.args and all(arg.split("::")[0].endswith(".py") for arg in config.args):
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, 4)
+
+
 def _scratch_home() -> Path:
     """Caches the tools write (compiled templates, helm's repository cache) go to a folder
     that lives as long as the test run, never into the user's home."""
@@ -51,6 +82,10 @@ RunCli = Callable[..., Result]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Modules marked heavy start first (a stable sort: each module's tests stay together and in
+    # order), so the workers finish on the short modules together instead of one waiting on a
+    # long module handed out last.
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)
     for item in items:
         for marker in item.iter_markers("shared"):
             folder = SHARED / str(marker.args[0])

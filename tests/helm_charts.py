@@ -147,9 +147,10 @@ class Charts:
         name = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
         chart, off = self.renderable_chart(release.chart)
         values = self.workdir / f"{name}.values.yaml"
-        values.write_text(yaml.safe_dump(release.values), encoding="utf-8")
         absent = self.workdir / f"{name}.absent-subcharts.yaml"
-        absent.write_text(yaml.safe_dump(off), encoding="utf-8")
+        if not values.exists():  # named after its content: written once for all releases alike
+            values.write_text(yaml.safe_dump(release.values), encoding="utf-8")
+            absent.write_text(yaml.safe_dump(off), encoding="utf-8")
         return [
             str(self.helm),
             "template",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import threading
 from collections.abc import Iterable, Sequence
@@ -11,11 +12,38 @@ from typing import Any
 
 import yaml
 
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.pipeline.results import Build, ProfileBuild
 from clipper_manifests.problems import Severity
 from clipper_manifests.profile.model import Profile
+from clipper_manifests.project import find_project
 from clipper_manifests.render.engine import render_template
 from clipper_manifests.rules.registry import find_rule
 from clipper_manifests.values.overlay import overlay_context
+from tests.conftest import REPO
+
+SHIPPED = find_project(REPO, None).profile_names()  # the profiles the repository ships
+
+
+@functools.cache
+def shipped_build() -> Build:
+    """The shipped profiles built once per test process, objects kept. Shared by every test that
+    only reads them: a test that changes an object changes a deep copy."""
+    return Builder(find_project(REPO, None)).build(SHIPPED)
+
+
+def shipped(name: str) -> ProfileBuild:
+    """One shipped profile of shipped_build(), which built it without an error."""
+    item = shipped_build().profiles[name]
+    assert item.profile is not None and not any(problem.is_error for problem in item.problems), item.problems
+    return item
+
+
+def shipped_profile(name: str) -> Profile:
+    """The typed profile of a shipped profile."""
+    profile = shipped(name).profile
+    assert profile is not None
+    return profile
 
 
 def rule_findings(rule_id: str, profile: Profile) -> list[tuple[tuple[Any, ...], str, Severity]]:

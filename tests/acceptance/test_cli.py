@@ -24,6 +24,8 @@ from clipper_manifests import __version__
 from tests.conftest import REPO, RunCli, tree_text
 from tests.helpers import load
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 Cli = Callable[..., Result]
 
 SHIPPED = {

@@ -17,6 +17,8 @@ from tests.helpers import run_tool
 sys.path.insert(0, str(REPO / "scripts"))
 from refresh_crd_schemas import emitted_schema_paths
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 SHIPPED = sorted(str(p.relative_to(PACKAGE_CRD_SCHEMAS)) for p in PACKAGE_CRD_SCHEMAS.rglob("*.json"))
 
 

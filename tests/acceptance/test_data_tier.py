@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
+from tests.helpers import shipped_build
 
 PROFILES = find_project(REPO, None).profile_names()
 DATA_KINDS = {"Cluster", "ObjectStore", "ScheduledBackup", "RedisCluster", "Certificate", "Issuer"}
@@ -21,7 +21,7 @@ DATA_KINDS = {"Cluster", "ObjectStore", "ScheduledBackup", "RedisCluster", "Cert
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, dict[str, list[dict[str, Any]]]]:
-    build = Builder(find_project(REPO, None)).build(PROFILES)
+    build = shipped_build()
     errors = [(p.profile, p.rule, p.message) for p in build.problems if p.is_error]
     assert errors == []
     return {name: item.built() for name, item in build.profiles.items()}

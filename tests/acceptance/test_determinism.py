@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, tree_text
+
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
 
 
 def _start(root: Path, out: Path, seed: str) -> subprocess.Popen[str]:

@@ -15,6 +15,8 @@ from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO
 from tests.helpers import load, load_all, run_tool, run_tools_ahead
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 Cli = Callable[..., Result]
 NOW = "2026-11-25T12:00:00Z"
 SHIPPED = ["prod-aws", "prod-do", "prod-gcp", "staging-aws", "staging-do", "staging-gcp"]

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, RunCli
-from tests.helpers import load, load_all, run_tool, run_tools_ahead
+from tests.helpers import load, load_all, run_tool, run_tools_ahead, shipped_profile
+
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
 
 OUT = REPO / "out"
 PROFILES = sorted(path.name for path in (OUT / "charts").iterdir() if path.is_dir())
@@ -270,11 +272,8 @@ def test_literal_text_around_values_survives_helm(helm: Path, tmp_path: Path) ->
     """Template text of an object whose strings hold Go template syntax, quotes, backslashes,
     newlines and non-ASCII around the domain renders back to the same object."""
     from clipper_manifests.output.helm_chart import template_text
-    from clipper_manifests.pipeline.builder import Builder
-    from clipper_manifests.project import find_project
 
-    profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile
-    assert profile is not None
+    profile = shipped_profile("prod-aws")
     domain = profile.domain
     tricky = {
         "alert": "{{ $labels.pod }} on {{.Values.domain}} }} {{- x -}}",

@@ -26,6 +26,8 @@ import pytest
 
 from tests.conftest import REPO, TODAY, RunCli
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 CODE = ("src", "tests", "docs", "pyproject.toml")  # what a how-to that edits the tool needs beside the project
 
 HOWTOS = sorted((REPO / "docs" / "how-to").glob("*.md"))

@@ -28,6 +28,8 @@ from clipper_manifests.rules.registry import find_rule
 from tests.conftest import REPO, RunCli
 from tests.helpers import load
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 CASES_DIR = Path(__file__).resolve().parents[1] / "cases" / "invalid"
 CASES = sorted(path for path in CASES_DIR.iterdir() if path.is_dir())
 # Problems with the input (exit 1) are printed on stdout; usage errors and a tool that

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import copy
-from functools import cache
 from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from tests.conftest import REPO
+from tests.helpers import shipped
 
 PROFILES = find_project(REPO, None).profile_names()
 GROUP = "monitoring.coreos.com/"
 
 
-@cache
 def _build(name: str) -> ProfileBuild:
-    return Builder(find_project(REPO, None)).build_profile(name)
+    return shipped(name)
 
 
 def _objects(name: str) -> list[dict[str, Any]]:

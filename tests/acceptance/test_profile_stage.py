@@ -14,6 +14,9 @@ from clipper_manifests.project import find_project
 from clipper_manifests.rules.registry import find_rule
 from tests.acceptance.test_invalid_profiles import CASES, copy_case_over, load_expected
 from tests.conftest import REPO
+from tests.helpers import shipped_build
+
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
 
 # Cases the profile stages decide: invalid profiles (exit 1), no changed templates.
 PROFILE_CASES = [case for case in CASES if not (case / "templates").is_dir() and load_expected(case)["exit"] == 1]
@@ -36,7 +39,7 @@ def names_of(root: Path) -> list[str]:
 def test_the_shipped_profiles_have_the_same_profile_stage_either_way() -> None:
     project = find_project(REPO, None)
     names = names_of(REPO)
-    assert profile_stage(Builder(project).build(names).problems) == check_profiles(project, names)
+    assert profile_stage(shipped_build().problems) == check_profiles(project, names)
 
 
 @pytest.mark.parametrize("case", PROFILE_CASES, ids=[case.name for case in PROFILE_CASES])

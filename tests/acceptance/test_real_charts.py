@@ -22,7 +22,7 @@ from tests.conftest import REPO
 from tests.helm_charts import CHARTS, OUT, Charts, Release
 from tests.helpers import load, load_all
 
-pytestmark = pytest.mark.shared("charts")  # the real upstream charts
+pytestmark = [pytest.mark.shared("charts"), pytest.mark.heavy]  # the real upstream charts; heavy: see tests/conftest.py
 
 RELEASES = helm_charts.shipped_releases()
 PLATFORM = load((REPO / "templates" / "platform.yaml").read_text(encoding="utf-8"))

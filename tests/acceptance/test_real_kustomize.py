@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from clipper_manifests.render.kustomize import is_builtin
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin
 from tests.conftest import REPO
-from tests.helpers import load_all, run_tool, run_tools_ahead
+from tests.helpers import load_all, run_tool, run_tools_ahead, shipped, shipped_build, shipped_profile
+
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
 
 PROFILES = find_project(REPO, None).profile_names()
 
@@ -45,7 +46,7 @@ def rendered_tree(tmp_path_factory: pytest.TempPathFactory, k8s_tools: dict[str,
     """The shipped profiles rendered into a fresh folder (not the committed out/), with every
     kubectl kustomize of the module already run, two at a time."""
     out = tmp_path_factory.mktemp("out")
-    build = Builder(find_project(REPO, out)).build(PROFILES)
+    build = shipped_build()
     for name, text in build.files().items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
@@ -61,7 +62,7 @@ def test_six_profiles_are_shipped() -> None:
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rendered_tree: Path, k8s_tools: dict[str, Path]) -> None:
-    folders = Builder(find_project(REPO, None)).build_profile(profile).built()
+    folders = shipped(profile).built()
     assert f"overlays/{profile}" in folders
     assert f"infrastructure/{profile}/controllers" in folders
     assert any(folder.startswith(f"dr/{profile}/") and folder.endswith("-verify") for folder in folders)  # the DR steps build too
@@ -74,7 +75,7 @@ def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rend
 
 
 def test_shipped_profiles_pass_the_upstream_crd_schemas() -> None:
-    build = Builder(find_project(REPO, None)).build(PROFILES)
+    build = shipped_build()
     assert [(p.profile, p.rule, p.message) for p in build.problems if p.is_error] == []
     kinds = {document["kind"] for item in build.profiles.values() for objects in item.built().values() for document in objects}
     assert {
@@ -91,9 +92,7 @@ def test_shipped_profiles_pass_the_upstream_crd_schemas() -> None:
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_committed_overlay_builds_and_passes_strict_kubernetes_schemas(profile: str, k8s_tools: dict[str, Path]) -> None:
-    item = Builder(find_project(REPO, None)).build_profile(profile)
-    assert item.profile is not None
-    version = item.profile.kubernetes_version
+    version = shipped_profile(profile).kubernetes_version
     built = _kustomize(k8s_tools["kubectl"], REPO / "out" / "overlays" / profile)
     assert built, "the overlay built no objects"
     for key, document in built.items():

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
 from tests.conftest import REPO, RunCli
+from tests.helpers import shipped_build
 
 Doc = dict[str, Any]
 PROFILES = find_project(REPO, None).profile_names()
@@ -36,7 +36,7 @@ UNPINNED = {
 
 @pytest.fixture(scope="module")
 def built() -> dict[str, list[Doc]]:
-    build = Builder(find_project(REPO, None)).build(PROFILES)
+    build = shipped_build()
     assert [p.message for p in build.problems if p.is_error] == []
     return {name: [d for documents in item.built().values() for d in documents] for name, item in build.profiles.items()}
 

@@ -22,6 +22,8 @@ from clipper_manifests.report.profile_docs import DOCS_FILE, render_docs
 from clipper_manifests.rules.registry import all_rules
 from tests.conftest import REPO, RunCli
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 PROFILES = find_project(REPO, None).profile_names()
 FLUX_IDS = ("flux-path", "flux-depends-on", "flux-overlay", "flux-source", "flux-substitute")
 HEAVY = ("jsonschema", "jsonschema_rs", "kubernetes_validate", "jinja2", "referencing")

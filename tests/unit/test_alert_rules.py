@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.values import alerts_platform, monitoring_targets
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
+from tests.helpers import shipped_profile
 from tests.promql import metric_names
 
 PROFILES = find_project(REPO, None).profile_names()
@@ -22,11 +21,8 @@ PLATFORM = load_platform(REPO / "templates")
 RUNBOOKS = (REPO / "docs" / "runbooks.md").read_text(encoding="utf-8")
 
 
-@cache
 def profile(name: str) -> Profile:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None, item.problems
-    return item.profile
+    return shipped_profile(name)
 
 
 def allowed_metrics(exporters: tuple[str, ...] | set[str]) -> set[str]:

@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
-from clipper_manifests.project import find_project
 from clipper_manifests.values import dashboard_boards, monitoring_targets
-from tests.conftest import REPO
+from tests.helpers import shipped
 from tests.promql import grafana_query, metric_names
 from tests.unit.test_alert_rules import PLATFORM, PROFILES, allowed_metrics, profile
 
 
 def _config_maps(name: str) -> list[dict[str, Any]]:
-    item = Builder(find_project(REPO, None)).build_profile(name)
+    item = shipped(name)
     assert item.overlay is not None
     found = [
         r.document

@@ -5,36 +5,28 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-from functools import cache
 from typing import Any
 
 import pytest
 
 from clipper_manifests.dr import objects, values
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ObjectStore
-from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.crds import check_custom_resource
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
-from tests.helpers import load
+from tests.helpers import load, shipped, shipped_profile
 
 PLATFORM = load_platform(REPO / "templates")
 
 
-@cache
 def built(name: str) -> ProfileBuild:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None, item.problems
-    return item
+    return shipped(name)
 
 
 def profile(name: str) -> Profile:
-    found = built(name).profile
-    assert found is not None
-    return found
+    return shipped_profile(name)
 
 
 def live(name: str) -> dict[str, Any]:

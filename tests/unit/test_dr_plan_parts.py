@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from functools import cache
 
 import pytest
 
@@ -12,23 +11,19 @@ from clipper_manifests.dr import budget
 from clipper_manifests.dr import managed as dr_managed
 from clipper_manifests.dr.target import lag_warning, now, parse_target, rfc3339
 from clipper_manifests.errors import UsageError
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_data import ManagedPostgres
 from clipper_manifests.profile.model_recovery import RestoreThroughput
 from clipper_manifests.project import find_project
 from tests.conftest import REPO
-from tests.helpers import rule_findings
+from tests.helpers import rule_findings, shipped_profile
 
 PROFILES = find_project(REPO, None).profile_names()
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@cache
 def profile(name: str) -> Profile:
-    found = Builder(find_project(REPO, None)).build_profile(name).profile
-    assert found is not None
-    return found
+    return shipped_profile(name)
 
 
 def with_dr(base: Profile, **changes: object) -> Profile:

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.profile.model_secrets import AzureKeyVault, GcpSecretManager, RemoteKey, VaultBackend
 from clipper_manifests.project import find_project
@@ -20,7 +19,7 @@ from clipper_manifests.values import secret_rotation
 from clipper_manifests.values.external_secrets import external_secrets, reference
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import PACKAGE_CRD_SCHEMAS, REPO
-from tests.helpers import render_one
+from tests.helpers import render_one, shipped, shipped_profile
 
 PROFILES = find_project(REPO, None).profile_names()
 PLATFORM = load_platform(REPO / "templates")
@@ -33,9 +32,8 @@ def upstream(kind: str) -> Draft7Validator:
     )
 
 
-@cache
 def built(name: str) -> dict[str, list[dict[str, Any]]]:
-    return Builder(find_project(REPO, None)).build_profile(name).built()
+    return shipped(name).built()
 
 
 def objects(name: str, kind: str) -> list[dict[str, Any]]:
@@ -43,9 +41,7 @@ def objects(name: str, kind: str) -> list[dict[str, Any]]:
 
 
 def profile(name: str) -> Profile:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None
-    return item.profile
+    return shipped_profile(name)
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -227,8 +223,7 @@ def test_the_metrics_token_is_read_from_the_jwt_secret_and_rotates_with_it() -> 
     # The token is an admin JWT signed with JWT_PRIVATE_KEY: a rotation of the key invalidates it,
     # so both come from one remote secret and one secrets.rotation.jwt record.
     platform = load_platform(REPO / "templates")
-    profile = Builder(find_project(REPO, None)).build_profile("prod-aws").profile
-    assert profile is not None
+    profile = shipped_profile("prod-aws")
     specs = {spec.name: spec for spec in external_secrets(profile, platform)}
     [token] = specs["api-metrics-token"].keys
     signer = next(key for key in specs["api-secrets"].keys if key.secret_key == "JWT_PRIVATE_KEY")

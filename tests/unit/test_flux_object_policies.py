@@ -3,7 +3,6 @@ may replace when an immutable field changes, and what it must never garbage-coll
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.project import find_project
-from tests.conftest import REPO
+from tests.helpers import shipped
 
 PROFILES = ["prod-aws", "prod-gcp", "prod-do", "staging-aws", "staging-gcp", "staging-do"]
 FORCE = "kustomize.toolkit.fluxcd.io/force"
@@ -22,11 +21,6 @@ def build(root: Path, name: str) -> ProfileBuild:
     item = Builder(find_project(root, None)).build_profile(name)
     assert item.profile is not None, item.problems
     return item
-
-
-@cache
-def shipped(name: str) -> ProfileBuild:
-    return build(REPO, name)
 
 
 def flux_marks(document: dict[str, Any], key: str) -> str | None:

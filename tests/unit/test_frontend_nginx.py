@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.project import find_project
-from tests.conftest import REPO
+from tests.helpers import shipped
 
 IMMUTABLE = "immutable"
 # nginx's add_header without `always` applies to these codes only (ngx_http_headers_module).
@@ -85,8 +84,10 @@ def map_status(config: Directive, variable: str, status: int) -> str:
     return entries.get(str(status), entries.get("default", ""))
 
 
-@cache
-def resolved(root: Path = REPO, name: str = "prod-aws") -> list[dict[str, Any]]:
+def resolved(root: Path | None = None, name: str = "prod-aws") -> list[dict[str, Any]]:
+    """The overlay's objects of a profile: the shipped build's, or a build of a changed project."""
+    if root is None:
+        return shipped(name).resolved
     item = Builder(find_project(root, None)).build_profile(name)
     assert item.profile is not None, item.problems
     return item.resolved
@@ -155,7 +156,6 @@ def test_a_changed_nginx_config_rolls_the_frontend(project: Path) -> None:
     before = frontend_pod(resolved(project))
     conf = project / "templates" / "base" / "frontend-nginx.conf.j2"
     conf.write_text(conf.read_text(encoding="utf-8").replace("server_tokens off;", "server_tokens off;\n    gzip on;"), encoding="utf-8")
-    resolved.cache_clear()
     after_objects = resolved(project)
     assert "gzip on;" in nginx_text(after_objects)
     assert frontend_pod(after_objects) != before

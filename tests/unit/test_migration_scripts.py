@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
-from clipper_manifests.project import find_project
-from tests.conftest import REPO
+from tests.helpers import shipped
 
 # Answers `migrate ... version` from a list, one per call (the last one repeats), on stderr as
 # golang-migrate's CLI prints them; records every call, so a test sees whether `up` ran.
@@ -41,11 +38,8 @@ echo x >> "$STATE/sleeps"
 """
 
 
-@cache
 def built(name: str = "staging-aws") -> list[dict[str, Any]]:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None, item.problems
-    return item.resolved
+    return shipped(name).resolved
 
 
 def find(kind: str, prefix: str) -> dict[str, Any]:

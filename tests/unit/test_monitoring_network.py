@@ -9,28 +9,24 @@ acceptance test of the real charts holds those labels to what `helm template` re
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
 from clipper_manifests.rules.security.reachability_model import PROBE_PORTS, Evaluator, Flow, Party
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
+from tests.helpers import shipped, shipped_profile
 
 PROFILES = find_project(REPO, None).profile_names()
 PLATFORM = load_platform(REPO / "templates")
 PODS = PLATFORM["network"]["monitoringPods"]
 
 
-@cache
 def _built(name: str) -> tuple[Profile, dict[str, list[dict[str, Any]]]]:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None
-    return item.profile, item.built()
+    return shipped_profile(name), shipped(name).built()
 
 
 def _policies(name: str) -> list[dict[str, Any]]:

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from functools import cache
 from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.problems import Problem
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.project import find_project
@@ -20,21 +18,15 @@ from clipper_manifests.rules.security.reachability_world import build_world
 from clipper_manifests.rules.security.wiring import check_security
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
+from tests.helpers import shipped, shipped_profile
 
 PROFILES = find_project(REPO, None).profile_names()
 PLATFORM = load_platform(REPO / "templates")
 
 
-@cache
-def _resolved(name: str) -> tuple[Profile, tuple[Any, ...]]:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None
-    return item.profile, tuple(item.resolved)
-
-
 def resolved(name: str) -> tuple[Profile, list[dict[str, Any]]]:
-    profile, documents = _resolved(name)
-    return profile, copy.deepcopy(list(documents))
+    """A shipped profile and a copy of its overlay's objects, which the tests change."""
+    return shipped_profile(name), copy.deepcopy(shipped(name).resolved)
 
 
 def violations(name: str, documents: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
-from clipper_manifests.project import find_project
-from tests.conftest import REPO
+from tests.helpers import shipped
 
 # A stand-in for curl: reads the -K config (user = "name:password"), -X, --data-binary @-, -o and
 # the URL; answers from and records into the JSON state file named by OPENSEARCH_STATE.
@@ -62,7 +60,7 @@ answer(404)
 
 @cache
 def config_map() -> dict[str, str]:
-    built = Builder(find_project(REPO, None)).build_profile("prod-gcp").built()
+    built = shipped("prod-gcp").built()
     (found,) = [d for docs in built.values() for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "opensearch-config"]
     data: dict[str, str] = found["data"]
     return data
@@ -70,7 +68,7 @@ def config_map() -> dict[str, str]:
 
 @cache
 def statefulset() -> dict[str, Any]:
-    built = Builder(find_project(REPO, None)).build_profile("prod-gcp").built()
+    built = shipped("prod-gcp").built()
     (found,) = [d for docs in built.values() for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"] == "opensearch"]
     return found
 

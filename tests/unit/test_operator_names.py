@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
 import yaml
 
-from clipper_manifests.pipeline.builder import Builder
 from clipper_manifests.pipeline.results import ProfileBuild
-from clipper_manifests.project import find_project
 from clipper_manifests.rules.policy.objects import Objects, check_policy
-from tests.conftest import REPO
-from tests.helpers import load
+from tests.helpers import load, shipped
 
 RULE = "operator-name-taken"
 
 
-@cache
 def built(name: str) -> ProfileBuild:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert item.profile is not None, item.problems
-    return item
+    return shipped(name)
 
 
 def taken(documents: list[dict[str, Any]]) -> list[str]:

@@ -12,12 +12,10 @@ from typing import Any
 
 import pytest
 
-from clipper_manifests.pipeline.builder import Builder
-from clipper_manifests.profile.model import Profile
-from clipper_manifests.project import find_project
 from clipper_manifests.report.rotation_steps import rotation_notes
 from clipper_manifests.values.platform import load_platform
 from tests.conftest import REPO
+from tests.helpers import shipped_profile
 
 PODS = ("redis-follower-0", "redis-follower-1", "redis-leader-0", "redis-leader-1")
 KUBECTL = r"""#!{python}
@@ -57,9 +55,7 @@ print("OK")
 
 
 def notes(name: str) -> list[str]:
-    item = Builder(find_project(REPO, None)).build_profile(name)
-    assert isinstance(item.profile, Profile)
-    return rotation_notes(item.profile, load_platform(REPO / "templates"))
+    return rotation_notes(shipped_profile(name), load_platform(REPO / "templates"))
 
 
 class Redis:

@@ -14,6 +14,8 @@ from clipper_manifests.yaml.read import load_documents
 from clipper_manifests.yaml.write import _pyyaml_dump, dump_document
 from tests.conftest import output_yaml_files
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 REPO = Path(__file__).resolve().parents[2]
 WRITER = BlockWriter(_pyyaml_dump)
 

@@ -1,5 +1,6 @@
 """The speed-ups change nothing: compiled validators give python-jsonschema's verdicts and
-messages, the YAML fast paths read and write exactly what PyYAML does."""
+messages, the YAML fast paths read and write exactly what PyYAML does, and the render's fast
+path (value slots) writes what the plain render writes."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from clipper_manifests.compiled_schema import compile_schema
+from clipper_manifests.pipeline.builder import Builder
+from clipper_manifests.project import find_project
 from clipper_manifests.rules.object_schemas.kubernetes import check_builtin, current_api_versions, served_in
 from clipper_manifests.yaml import read, write
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 from clipper_manifests.yaml.write import dump_document
-from tests.conftest import output_yaml_files
-from tests.helpers import load
+from tests.conftest import REPO, output_yaml_files
+from tests.helpers import SHIPPED, load, shipped_build
 
 SCHEMA = {
     "type": "object",
@@ -129,3 +132,19 @@ def test_load_documents_matches_on_the_whole_output_tree() -> None:
     for path in output_yaml_files():
         text = path.read_text(encoding="utf-8")
         assert load_documents(text) == old_load(text), path
+
+
+def test_the_plain_render_writes_every_file_the_fast_render_writes() -> None:
+    plain = Builder(find_project(REPO, None), fast_render=False).build(SHIPPED)
+    assert plain.ok, plain.problems
+    assert plain.files() == shipped_build().files()
+
+
+@pytest.mark.parametrize(("setting", "fast"), [(None, True), ("1", True), ("0", False)])
+def test_clipper_fast_render_0_turns_the_fast_path_off(setting: str | None, fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if setting is None:
+        monkeypatch.delenv("CLIPPER_FAST_RENDER", raising=False)
+    else:
+        monkeypatch.setenv("CLIPPER_FAST_RENDER", setting)
+    assert Builder(find_project(REPO, None)).layers.fast_render is fast
+    assert Builder(find_project(REPO, None), fast_render=not fast).layers.fast_render is not fast  # the argument wins

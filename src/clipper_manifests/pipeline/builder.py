@@ -27,7 +27,7 @@ from clipper_manifests.problems import Problem
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.project import Project
-from clipper_manifests.render.engine import refresh_templates
+from clipper_manifests.render.engine import fast_render_default, refresh_templates
 from clipper_manifests.render.layout import Layer
 from clipper_manifests.rules.identity import identity_clashes
 from clipper_manifests.rules.secrets.scan import scan_build, scan_output
@@ -37,12 +37,14 @@ from clipper_manifests.values.platform import load_platform
 class Builder:
     """Builds profiles of one project, reusing what profiles share."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, *, fast_render: bool | None = None) -> None:
+        """fast_render: render_template's fast path on or off; None: as CLIPPER_FAST_RENDER says."""
         self.project = project
         refresh_templates(project.templates)
         self.platform = load_platform(project.templates)
         self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem
-        self.layers = SharedLayers(project, self.platform)
+        fast = fast_render_default() if fast_render is None else fast_render
+        self.layers = SharedLayers(project, self.platform, fast_render=fast)
         self.base = self.layers.base
 
     def build(self, names: list[str], keep_objects: bool = True, compare: bool = False, keep_files: bool = True) -> Build:

@@ -18,9 +18,10 @@ from clipper_manifests.values.overlay import shared_context
 class SharedLayers:
     """Renders templates for one project, remembering what profiles share."""
 
-    def __init__(self, project: Project, platform: dict[str, Any]) -> None:
+    def __init__(self, project: Project, platform: dict[str, Any], *, fast_render: bool = True) -> None:
         self.project = project
         self.platform = platform
+        self.fast_render = fast_render  # render_template's fast path (engine.fast_render_default)
         self._components: dict[str, Layer] = {}
         self._templates: dict[str, list[str]] = {}  # template folder → its templates
         self._substitutable: dict[str, bool] = {}  # shared layer folder → holds `${` (holds_substitution)
@@ -47,7 +48,7 @@ class SharedLayers:
         if folder not in self._templates:  # listed once per build, not once per profile
             self._templates[folder] = template_names(self.project.templates, folder)
         for name in self._templates[folder]:
-            rendered.extend(render_template(self.project.templates, name, values))
+            rendered.extend(render_template(self.project.templates, name, values, fast=self.fast_render))
         return rendered
 
     def holds_substitution(self, layer: Layer) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -150,17 +151,31 @@ def template_names(templates: Path, folder: str) -> list[str]:
     return sorted(str(p.relative_to(templates)) for p in base.rglob(f"*{TEMPLATE_SUFFIX}"))
 
 
-def render_template(templates: Path, name: str, context: dict[str, Any]) -> list[Rendered]:
-    slots = Slots()
-    try:
-        # The template's shape (_slots.py): parsed once for all the profiles that share it.
-        shapes = parse_shared(_render(templates, name, context, slots))
-        documents = [slots.fill(shape) for shape in shapes]
-    except (YamlSyntaxError, NotAWholeNode):
-        documents = _parse(_render(templates, name, context, None), templates / name)
-        return [Rendered(_check_object(document, templates, name), name) for document in documents]
-    pairs = zip(documents, shapes, strict=True)
-    return [Rendered(_check_object(document, templates, name), name, slots.written(shape)) for document, shape in pairs]
+def fast_render_default() -> bool:
+    """Whether renders take the fast path: yes, unless CLIPPER_FAST_RENDER=0 (to rule the speed
+    machinery out when an output looks wrong; the output is the same either way)."""
+    return os.environ.get("CLIPPER_FAST_RENDER", "1") != "0"
+
+
+def render_template(templates: Path, name: str, context: dict[str, Any], *, fast: bool = True) -> list[Rendered]:
+    """The objects a template renders with `context`.
+
+    fast=True: the template's shape is parsed once for every profile that shares it and each
+    render only fills in its values (_slots.py), with its YAML written from the shape.
+    fast=False: the text is rendered with the values in it and parsed, and each object is
+    written from its document: the plain way, which the fast path must equal byte for byte."""
+    if fast:
+        slots = Slots()
+        try:
+            shapes = parse_shared(_render(templates, name, context, slots))
+            documents = [slots.fill(shape) for shape in shapes]
+        except (YamlSyntaxError, NotAWholeNode):
+            pass  # a template whose values are not whole YAML nodes: the plain way below
+        else:
+            pairs = zip(documents, shapes, strict=True)
+            return [Rendered(_check_object(document, templates, name), name, slots.written(shape)) for document, shape in pairs]
+    documents = _parse(_render(templates, name, context, None), templates / name)
+    return [Rendered(_check_object(document, templates, name), name) for document in documents]
 
 
 def _render(templates: Path, name: str, context: dict[str, Any], slots: Slots | None) -> str:

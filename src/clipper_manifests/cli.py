@@ -84,7 +84,7 @@ def _run(command: str, options: object) -> None:
 
 
 def _selection(profiles: list[str] | None, all_profiles: bool) -> Selection:
-    return Selection(tuple(profiles or ()), all_profiles)
+    return Selection(profiles=tuple(profiles or ()), all_profiles=all_profiles)
 
 
 @app.callback()
@@ -116,7 +116,8 @@ def render(
     ] = None,
 ) -> None:
     """Render profiles into out/ (base, components, overlays, charts), after validating everything."""
-    _run("render", RenderOptions(_selection(profiles, all_profiles), Paths(root, out, crd_schemas), check, force, output_format))
+    selection, paths = _selection(profiles, all_profiles), Paths(root=root, out=out, crd_schemas=crd_schemas)
+    _run("render", RenderOptions(selection=selection, paths=paths, check=check, force=force, output_format=output_format))
 
 
 @app.command()
@@ -131,7 +132,8 @@ def validate(
     ] = False,
 ) -> None:
     """Check profiles and everything they render; report all problems at once."""
-    _run("validate", ValidateOptions(_selection(profiles, all_profiles), Paths(root, None, crd_schemas), report_format, profiles_only))
+    selection, paths = _selection(profiles, all_profiles), Paths(root=root, crd_schemas=crd_schemas)
+    _run("validate", ValidateOptions(selection=selection, paths=paths, report_format=report_format, profiles_only=profiles_only))
 
 
 @app.command()
@@ -140,7 +142,7 @@ def diff(
 ) -> None:
     """What rendering would change in out/: a summary per tree, then the unified diff; exit 1
     when anything would change (like `git diff --exit-code`), 0 when nothing would."""
-    _run("diff", DiffOptions(_selection(profiles, all_profiles), Paths(root, out, crd_schemas)))
+    _run("diff", DiffOptions(selection=_selection(profiles, all_profiles), paths=Paths(root=root, out=out, crd_schemas=crd_schemas)))
 
 
 @app.command()
@@ -152,7 +154,7 @@ def compare(
     root: RootOpt = None,
 ) -> None:
     """What differs between two rendered environments, object by object, and what parity.yaml does not explain."""
-    _run("compare", CompareOptions(left, right, Paths(root), check, output_format))
+    _run("compare", CompareOptions(left=left, right=right, paths=Paths(root=root), check=check, output_format=output_format))
 
 
 @app.command("list")
@@ -177,20 +179,20 @@ def show(
     root: RootOpt = None,
 ) -> None:
     """Print the merged profile, or explain where one key's value comes from."""
-    _run("show", ProfileOptions(profile, Paths(root), explain))
+    _run("show", ProfileOptions(profile=profile, paths=Paths(root=root), explain=explain))
 
 
 @app.command("secrets")
 def secrets_command(profile: ProfileArg, root: RootOpt = None) -> None:
     """Every remote secret PROFILE reads: remote key, store, last rotation, age and status
     (CLIPPER_TODAY=YYYY-MM-DD sets the date the ages are counted to)."""
-    _run("secrets", ProfileOptions(profile, Paths(root)))
+    _run("secrets", ProfileOptions(profile=profile, paths=Paths(root=root)))
 
 
 @app.command("images")
 def images_command(profile: ProfileArg, root: RootOpt = None) -> None:
     """Every image PROFILE's pods run: its digest, how it is pinned, where it is set and what runs it."""
-    _run("images", ProfileOptions(profile, Paths(root)))
+    _run("images", ProfileOptions(profile=profile, paths=Paths(root=root)))
 
 
 @app.command()
@@ -201,7 +203,7 @@ def schema(
     root: RootOpt = None,
 ) -> None:
     """Print the profile JSON Schema (draft 2020-12)."""
-    _run("schema", SchemaOptions(Paths(root), partial, write, check))
+    _run("schema", SchemaOptions(paths=Paths(root=root), partial=partial, write=write, check=check))
 
 
 @app.command("dr-plan")
@@ -234,7 +236,8 @@ def dr_plan(
     """Print the disaster-recovery runbook of PROFILE: scale the API to zero, restore, apply and
     watch each step of out/dr/PROFILE/, verify, scale back; with a time budget against the RTO
     (CLIPPER_NOW=<ISO 8601> sets "now")."""
-    _run("dr_plan", DrPlanOptions(profile, Paths(root, out, crd_schemas), point_in_time, tuple(expect or ()), attempt))
+    paths, expected = Paths(root=root, out=out, crd_schemas=crd_schemas), tuple(expect or ())
+    _run("dr_plan", DrPlanOptions(profile=profile, paths=paths, point_in_time=point_in_time, expect=expected, attempt=attempt))
 
 
 @app.command("rules")
@@ -245,7 +248,7 @@ def list_rules(
     ] = "text",
 ) -> None:
     """List every rule (or one): id, severity, what it checks, how to fix it (acknowledge a finding with policy.exceptions)."""
-    _run("rules", RulesOptions(rule_id, report_format))
+    _run("rules", RulesOptions(rule_id=rule_id, report_format=report_format))
 
 
 @app.command()
@@ -254,7 +257,7 @@ def docs(
     root: RootOpt = None,
 ) -> None:
     """Write docs/profiles.md, the profile reference, from the JSON Schema, the defaults and the rules."""
-    _run("docs", DocsOptions(Paths(root), check))
+    _run("docs", DocsOptions(paths=Paths(root=root), check=check))
 
 
 def main() -> None:

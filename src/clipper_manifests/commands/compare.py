@@ -19,7 +19,7 @@ def run(options: CompareOptions) -> None:
     if output_format not in ("text", "json"):
         raise UsageError(f"--format {output_format!r} is not text or json")
     project = options.paths.project()
-    names = select(project, Selection((left, right)))
+    names = select(project, Selection(profiles=(left, right)))
     allowances = comparing.load_parity(project.root)
     build = build_and_report(project, names, notes=False, objects=True)  # an invalid profile stops here, its problems shown
     items = [build.profiles[name] for name in (left, right)]

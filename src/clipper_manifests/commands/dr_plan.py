@@ -13,7 +13,7 @@ def run(options: DrPlanOptions) -> None:
     from clipper_manifests.dr.runbook import plan_text
 
     project = options.paths.project(validating=True)
-    names = select(project, Selection((options.profile,)))
+    names = select(project, Selection(profiles=(options.profile,)))
     build = build_and_report(project, names, notes=False, objects=True)
     text = plan_text(project, build.profiles[options.profile], options.point_in_time, list(options.expect), options.attempt)
     click.echo(text, nl=False)

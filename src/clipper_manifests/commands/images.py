@@ -16,7 +16,7 @@ def run(options: ProfileOptions) -> None:
 
     project = options.paths.project()
     profile = options.profile
-    item = build_and_report(project, select(project, Selection((profile,))), notes=False, objects=True).profiles[profile]
+    item = build_and_report(project, select(project, Selection(profiles=(profile,))), notes=False, objects=True).profiles[profile]
     assert item.profile is not None  # a build that did not stop on problems typed every profile
     chosen = {f.name: getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)}
     keys = {image.reference: f"profile images.{name}" for name, image in chosen.items() if image is not None}

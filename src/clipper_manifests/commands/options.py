@@ -2,6 +2,7 @@
 
 The options several commands share are groups (`Selection`, `Paths`) that a command's options
 hold, so that --root/--out/--crd-schemas mean one thing and find the project one way everywhere.
+Every field is given by name (kw_only): two flags of one type cannot be swapped by position.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from clipper_manifests.project import Project, find_project
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Selection:
     """Which profiles: names, or every profile."""
 
@@ -20,7 +21,7 @@ class Selection:
     all_profiles: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Paths:
     """Where the project is (--root), where it renders to (--out) and its CRD schemas (--crd-schemas)."""
 
@@ -32,7 +33,7 @@ class Paths:
         return find_project(self.root, self.out, crd_schemas=self.crd_schemas, validating=validating)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RenderOptions:
     selection: Selection
     paths: Paths
@@ -41,7 +42,7 @@ class RenderOptions:
     output_format: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ValidateOptions:
     selection: Selection
     paths: Paths
@@ -49,13 +50,13 @@ class ValidateOptions:
     profiles_only: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DiffOptions:
     selection: Selection
     paths: Paths
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CompareOptions:
     left: str
     right: str
@@ -64,7 +65,7 @@ class CompareOptions:
     output_format: str = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProfileOptions:
     """Commands about one profile: show, secrets, images."""
 
@@ -73,7 +74,7 @@ class ProfileOptions:
     explain: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SchemaOptions:
     paths: Paths
     partial: bool = False
@@ -81,7 +82,7 @@ class SchemaOptions:
     check: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DrPlanOptions:
     profile: str
     paths: Paths
@@ -90,13 +91,13 @@ class DrPlanOptions:
     attempt: int = 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RulesOptions:
     rule_id: str | None = None
     report_format: str = "text"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DocsOptions:
     paths: Paths
     check: bool = False

@@ -24,7 +24,7 @@ def built() -> dict[str, dict[str, list[dict[str, Any]]]]:
     build = shipped_build()
     errors = [(p.profile, p.rule, p.message) for p in build.problems if p.is_error]
     assert errors == []
-    return {name: item.built() for name, item in build.profiles.items()}
+    return {name: item.objects().built() for name, item in build.profiles.items()}
 
 
 def objects(built: dict[str, dict[str, list[dict[str, Any]]]], profile: str) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ def _build(name: str) -> ProfileBuild:
 
 
 def _objects(name: str) -> list[dict[str, Any]]:
-    return [document for documents in _build(name).built().values() for document in documents]
+    return [document for documents in _build(name).objects().built().values() for document in documents]
 
 
 def _monitoring(name: str) -> list[dict[str, Any]]:

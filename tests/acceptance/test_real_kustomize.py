@@ -50,7 +50,7 @@ def rendered_tree(tmp_path_factory: pytest.TempPathFactory, k8s_tools: dict[str,
     for name, text in build.files().items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
-    folders = [_as_flux_sees_it(out / folder) for item in build.profiles.values() for folder in item.built()]
+    folders = [_as_flux_sees_it(out / folder) for item in build.profiles.values() for folder in item.objects().built()]
     committed = [REPO / "out" / "overlays" / profile for profile in PROFILES]
     run_tools_ahead([k8s_tools["kubectl"], "kustomize", folder] for folder in [*folders, *committed])
     return out
@@ -62,7 +62,7 @@ def test_six_profiles_are_shipped() -> None:
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rendered_tree: Path, k8s_tools: dict[str, Path]) -> None:
-    folders = shipped(profile).built()
+    folders = shipped(profile).objects().built()
     assert f"overlays/{profile}" in folders
     assert f"infrastructure/{profile}/controllers" in folders
     assert any(folder.startswith(f"dr/{profile}/") and folder.endswith("-verify") for folder in folders)  # the DR steps build too
@@ -77,7 +77,7 @@ def test_every_folder_builds_to_the_objects_the_tool_resolved(profile: str, rend
 def test_shipped_profiles_pass_the_upstream_crd_schemas() -> None:
     build = shipped_build()
     assert [(p.profile, p.rule, p.message) for p in build.problems if p.is_error] == []
-    kinds = {document["kind"] for item in build.profiles.values() for objects in item.built().values() for document in objects}
+    kinds = {document["kind"] for item in build.profiles.values() for objects in item.objects().built().values() for document in objects}
     assert {
         "HelmRelease",
         "HelmRepository",

@@ -38,7 +38,7 @@ UNPINNED = {
 def built() -> dict[str, list[Doc]]:
     build = shipped_build()
     assert [p.message for p in build.problems if p.is_error] == []
-    return {name: [d for documents in item.built().values() for d in documents] for name, item in build.profiles.items()}
+    return {name: [d for documents in item.objects().built().values() for d in documents] for name, item in build.profiles.items()}
 
 
 class Pod:

@@ -16,10 +16,10 @@ from tests.unit.test_alert_rules import PLATFORM, PROFILES, allowed_metrics, pro
 
 def _config_maps(name: str) -> list[dict[str, Any]]:
     item = shipped(name)
-    assert item.overlay is not None
+    assert item.objects().overlay is not None
     found = [
         r.document
-        for r in item.overlay.resources
+        for r in item.objects().overlay.resources
         if r.document["kind"] == "ConfigMap" and r.document["metadata"]["name"].startswith("grafana-dashboard-")
     ]
     assert len(found) == 2, "an API overview and a data-tier board"

@@ -30,7 +30,7 @@ def profile(name: str) -> Profile:
 
 
 def live(name: str) -> dict[str, Any]:
-    cluster = objects.live_cluster(built(name).resolved, PLATFORM)
+    cluster = objects.live_cluster(built(name).objects().resolved, PLATFORM)
     assert cluster is not None
     return cluster
 
@@ -77,14 +77,14 @@ def test_point_in_time_restore_sets_the_recovery_target_and_validates() -> None:
 
 
 def test_the_committed_restore_folder_is_the_latest_point_variant() -> None:
-    documents = built("staging-do").built()["dr/staging-do/3-restore"]
+    documents = built("staging-do").objects().built()["dr/staging-do/3-restore"]
     [cluster] = documents
     assert "recoveryTarget" not in cluster["spec"]["bootstrap"]["recovery"]
     assert cluster == objects.restore_cluster(live("staging-do"), profile("staging-do"), PLATFORM)
 
 
 def test_managed_profiles_have_no_restore_folder() -> None:
-    folders = built("prod-aws").built()
+    folders = built("prod-aws").objects().built()
     assert not any(folder.startswith("dr/prod-aws/") and folder.endswith("-restore") for folder in folders)
     assert not any(folder.startswith("dr/prod-aws/") and folder.endswith("-backup") for folder in folders)
     assert {"dr/prod-aws/5-verify", "dr/prod-aws/7-reindex", "dr/prod-aws/8-reembed", "dr/prod-aws/9-verify-search"} <= set(folders)
@@ -109,7 +109,9 @@ def test_a_profile_that_was_restored_archives_to_its_new_folder_and_restores_fro
 @pytest.mark.parametrize("name", ["staging-aws", "staging-do", "staging-gcp"])
 def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) -> None:
     item = built(name)
-    [config_map] = [d for d in item.resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"]
+    [config_map] = [
+        d for d in item.objects().resolved if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "postgres-restore-test-runner"
+    ]
     scratch = load(config_map["data"]["cluster.yaml"])
     assert scratch == objects.scratch_cluster(profile(name), PLATFORM)
     assert scratch["metadata"] == {
@@ -128,7 +130,7 @@ def test_scratch_cluster_restores_without_ever_writing_to_the_bucket(name: str) 
 
 
 def test_managed_profiles_have_no_restore_test() -> None:
-    kinds = {(d["kind"], d["metadata"]["name"]) for d in built("prod-do").resolved}
+    kinds = {(d["kind"], d["metadata"]["name"]) for d in built("prod-do").objects().resolved}
     assert ("CronJob", "postgres-restore-test") not in kinds
     assert objects.scratch_cluster(profile("prod-do"), PLATFORM) is None
 
@@ -147,7 +149,10 @@ def test_restore_test_steps_make_the_job_own_its_scratch_cluster() -> None:
 
 def test_dr_jobs_never_retry_work_that_a_retry_would_double() -> None:
     jobs = {
-        d["metadata"]["name"]: d for folder, documents in built("prod-gcp").built().items() if folder.startswith("dr/") for d in documents
+        d["metadata"]["name"]: d
+        for folder, documents in built("prod-gcp").objects().built().items()
+        if folder.startswith("dr/")
+        for d in documents
     }
     assert jobs["dr-reindex"]["spec"]["backoffLimit"] == 0
     assert jobs["dr-verify"]["spec"]["backoffLimit"] == 0
@@ -166,7 +171,7 @@ def test_dr_jobs_never_retry_work_that_a_retry_would_double() -> None:
 
 
 def test_dr_jobs_run_the_configured_tools_image_and_command() -> None:
-    documents = built("staging-gcp").built()["dr/staging-gcp/7-reindex"]
+    documents = built("staging-gcp").objects().built()["dr/staging-gcp/7-reindex"]
     [job] = documents
     [container] = job["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "ghcr.io/subculture-collective/clipper/backend-tools:v1.43.0-rc.1"
@@ -190,8 +195,8 @@ def test_restore_cluster_leaves_the_live_document_alone() -> None:
 def test_a_restored_cluster_takes_a_base_backup_into_its_new_archive_folder(name: str) -> None:
     """Item 9: a Backup object (not a plugin command) in its own step, for the folder the
     restored cluster archives to."""
-    [folder] = [f for f in built(name).built() if f.startswith(f"dr/{name}/") and f.endswith("-backup")]
-    [backup] = built(name).built()[folder]
+    [folder] = [f for f in built(name).objects().built() if f.startswith(f"dr/{name}/") and f.endswith("-backup")]
+    [backup] = built(name).objects().built()[folder]
     restored = objects.restore_cluster(live(name), profile(name), PLATFORM)
     archiver = next(plugin for plugin in restored["spec"]["plugins"] if plugin.get("isWALArchiver"))
     assert backup["kind"] == "Backup"
@@ -206,14 +211,16 @@ def test_the_restore_test_leaves_no_volume_behind(name: str) -> None:
     (clipper-ssd retains), and that class is applied in the controllers stage."""
     scratch = objects.scratch_cluster(profile(name), PLATFORM)
     assert scratch is not None
-    classes = {d["metadata"]["name"]: d for d in built(name).built()[f"infrastructure/{name}/controllers"] if d["kind"] == "StorageClass"}
+    classes = {
+        d["metadata"]["name"]: d for d in built(name).objects().built()[f"infrastructure/{name}/controllers"] if d["kind"] == "StorageClass"
+    }
     for storage in ("storage", "walStorage"):
         assert classes[scratch["spec"][storage]["storageClass"]]["reclaimPolicy"] == "Delete"
     assert classes[live(name)["spec"]["storage"]["storageClass"]]["reclaimPolicy"] == "Retain"
 
 
 def test_verify_before_traffic_leaves_search_to_the_check_after_its_rebuild() -> None:
-    folders = built("staging-gcp").built()
+    folders = built("staging-gcp").objects().built()
 
     def search_indices(folder: str) -> str:
         [job] = folders[folder]

@@ -33,7 +33,7 @@ def upstream(kind: str) -> Draft7Validator:
 
 
 def built(name: str) -> dict[str, list[dict[str, Any]]]:
-    return shipped(name).built()
+    return shipped(name).objects().built()
 
 
 def objects(name: str, kind: str) -> list[dict[str, Any]]:

@@ -36,10 +36,10 @@ def jobs(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_an_edited_migration_job_under_the_same_name_is_replaced_not_stuck(project: Path) -> None:
     """Editing the Job's pod template (here the migrations path) keeps its name, and a Job's
     template is immutable: Flux's dry-run fails on it unless the object asks to be recreated."""
-    before = jobs(build(project, "prod-aws").resolved)
+    before = jobs(build(project, "prod-aws").objects().resolved)
     defaults = project / "profiles" / "_defaults.yaml"
     defaults.write_text(defaults.read_text(encoding="utf-8").replace("  path: /migrations\n", "  path: /sql\n"), encoding="utf-8")
-    after = jobs(build(project, "prod-aws").resolved)
+    after = jobs(build(project, "prod-aws").objects().resolved)
     assert [j["metadata"]["name"] for j in before] == [j["metadata"]["name"] for j in after] == ["migrate-v1-42-0"]
     assert before[0]["spec"]["template"] != after[0]["spec"]["template"]
     assert flux_marks(after[0], FORCE) == "enabled"
@@ -50,9 +50,9 @@ def test_only_the_migration_job_may_be_recreated(name: str) -> None:
     """Recreating deletes with its dependents (pods, and for a StatefulSet its running nodes):
     harmless for a migration Job (`migrate up` is idempotent), never for anything else."""
     item = shipped(name)
-    everything = item.resolved + [o for layer in item.extras for o in (r.document for r in layer.resources)]
+    everything = item.objects().resolved + [o for layer in item.objects().extras for o in (r.document for r in layer.resources)]
     forced = [(o["kind"], o["metadata"]["name"]) for o in everything if flux_marks(o, FORCE)]
-    assert forced == [("Job", o["metadata"]["name"]) for o in jobs(item.resolved)]
+    assert forced == [("Job", o["metadata"]["name"]) for o in jobs(item.objects().resolved)]
     assert len(forced) == 1
     # Per object, not `spec.force` on a Flux Kustomization, which would recreate anything.
     assert not any(o.get("spec", {}).get("force") for o in everything if o["kind"] == "Kustomization" and "toolkit" in o["apiVersion"])
@@ -77,7 +77,7 @@ KEPT = {
 def test_pruning_the_apps_stage_keeps_the_namespace_and_the_data(name: str) -> None:
     item = shipped(name)
     assert item.profile is not None
-    objects = item.resolved
+    objects = item.objects().resolved
     kept = {(o["kind"], o["metadata"]["name"]) for o in objects if flux_marks(o, PRUNE) == "disabled"}
     stateful = {(o["kind"], o["metadata"]["name"]) for o in objects if (o["apiVersion"], o["kind"]) in KEPT}
     # Everything else is still garbage-collected (old migration Jobs, removed policies).

@@ -87,10 +87,10 @@ def map_status(config: Directive, variable: str, status: int) -> str:
 def resolved(root: Path | None = None, name: str = "prod-aws") -> list[dict[str, Any]]:
     """The overlay's objects of a profile: the shipped build's, or a build of a changed project."""
     if root is None:
-        return shipped(name).resolved
+        return shipped(name).objects().resolved
     item = Builder(find_project(root, None)).build_profile(name)
     assert item.profile is not None, item.problems
-    return item.resolved
+    return item.objects().resolved
 
 
 def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:

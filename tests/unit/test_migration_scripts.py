@@ -39,7 +39,7 @@ echo x >> "$STATE/sleeps"
 
 
 def built(name: str = "staging-aws") -> list[dict[str, Any]]:
-    return shipped(name).resolved
+    return shipped(name).objects().resolved
 
 
 def find(kind: str, prefix: str) -> dict[str, Any]:

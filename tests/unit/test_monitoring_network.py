@@ -26,7 +26,7 @@ PODS = PLATFORM["network"]["monitoringPods"]
 
 
 def _built(name: str) -> tuple[Profile, dict[str, list[dict[str, Any]]]]:
-    return shipped_profile(name), shipped(name).built()
+    return shipped_profile(name), shipped(name).objects().built()
 
 
 def _policies(name: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ PLATFORM = load_platform(REPO / "templates")
 
 def resolved(name: str) -> tuple[Profile, list[dict[str, Any]]]:
     """A shipped profile and a copy of its overlay's objects, which the tests change."""
-    return shipped_profile(name), copy.deepcopy(shipped(name).resolved)
+    return shipped_profile(name), copy.deepcopy(shipped(name).objects().resolved)
 
 
 def violations(name: str, documents: list[dict[str, Any]]) -> list[tuple[str, str]]:

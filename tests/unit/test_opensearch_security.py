@@ -60,7 +60,7 @@ answer(404)
 
 @cache
 def config_map() -> dict[str, str]:
-    built = shipped("prod-gcp").built()
+    built = shipped("prod-gcp").objects().built()
     (found,) = [d for docs in built.values() for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "opensearch-config"]
     data: dict[str, str] = found["data"]
     return data
@@ -68,7 +68,7 @@ def config_map() -> dict[str, str]:
 
 @cache
 def statefulset() -> dict[str, Any]:
-    built = shipped("prod-gcp").built()
+    built = shipped("prod-gcp").objects().built()
     (found,) = [d for docs in built.values() for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"] == "opensearch"]
     return found
 

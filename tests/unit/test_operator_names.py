@@ -40,13 +40,13 @@ def obj(kind: str, name: str, **extra: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", ["staging-aws", "staging-gcp", "staging-do", "prod-do"])
 def test_no_shipped_object_takes_a_name_cloudnativepg_owns(name: str) -> None:
-    assert taken(built(name).resolved) == []
+    assert taken(built(name).objects().resolved) == []
 
 
 def test_the_restore_test_runner_has_names_of_its_own() -> None:
     """CloudNativePG names the scratch cluster's ServiceAccount, Role and RoleBinding after it;
     the runner's own must differ, or the operator rewrites them (no token, no delete rights)."""
-    documents = built("staging-aws").resolved
+    documents = built("staging-aws").objects().resolved
     [cron_job] = [d for d in documents if d["kind"] == "CronJob" and d["metadata"]["name"] == "postgres-restore-test"]
     pod = cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     [config_map] = [v for v in pod["volumes"] if "configMap" in v]

@@ -9,6 +9,7 @@ from clipper_manifests.commands.options import CompareOptions, Selection
 from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.errors import EXIT_INVALID, UsageError
+from clipper_manifests.pipeline.keep import Keep
 
 
 def run(options: CompareOptions) -> None:
@@ -21,9 +22,9 @@ def run(options: CompareOptions) -> None:
     project = options.paths.project()
     names = select(project, Selection(profiles=(left, right)))
     allowances = comparing.load_parity(project.root)
-    build = build_and_report(project, names, notes=False, objects=True)  # an invalid profile stops here, its problems shown
+    build = build_and_report(project, names, notes=False, keep=Keep.OBJECTS)  # an invalid profile stops here, its problems shown
     items = [build.profiles[name] for name in (left, right)]
-    sides = [(item.name, comparing.objects_by_key(item.built(), item.name)) for item in items]
+    sides = [(item.name, comparing.objects_by_key(item.objects().built(), item.name)) for item in items]
     kinds = [(item.profile.provider, item.profile.environment) for item in items if item.profile is not None]
     result = comparing.compare(sides[0], sides[1], comparing.relation_of(kinds[0], kinds[1]), allowances)
     click.echo(json_report(result) if output_format == "json" else text_report(result), nl=False)

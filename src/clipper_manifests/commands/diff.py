@@ -10,6 +10,7 @@ from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.commands.terminal import echo_diff
 from clipper_manifests.errors import EXIT_INVALID
+from clipper_manifests.pipeline.keep import Keep
 
 
 def run(options: DiffOptions) -> None:
@@ -19,7 +20,7 @@ def run(options: DiffOptions) -> None:
 
     project = options.paths.project(validating=True)
     names = select(project, options.selection)
-    build = build_and_report(project, names, notes=False)
+    build = build_and_report(project, names, notes=False, keep=Keep.FILES)
     plan = plan_tree(project.out, build.files(), None if options.selection.all_profiles else build.scope(), force=True)
     text = summary(plan, project.display(project.out))
     if not text:

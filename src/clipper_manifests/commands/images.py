@@ -9,6 +9,7 @@ import click
 from clipper_manifests.commands.options import ProfileOptions, Selection
 from clipper_manifests.commands.profile_selection import select
 from clipper_manifests.commands.report_problems import build_and_report
+from clipper_manifests.pipeline.keep import Keep
 
 
 def run(options: ProfileOptions) -> None:
@@ -16,9 +17,9 @@ def run(options: ProfileOptions) -> None:
 
     project = options.paths.project()
     profile = options.profile
-    item = build_and_report(project, select(project, Selection(profiles=(profile,))), notes=False, objects=True).profiles[profile]
+    item = build_and_report(project, select(project, Selection(profiles=(profile,))), notes=False, keep=Keep.OBJECTS).profiles[profile]
     assert item.profile is not None  # a build that did not stop on problems typed every profile
     chosen = {f.name: getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)}
     keys = {image.reference: f"profile images.{name}" for name, image in chosen.items() if image is not None}
-    built = item.built()
+    built = item.objects().built()
     click.echo(format_table(image_rows(built, keys), chart_rows(built)), nl=False)

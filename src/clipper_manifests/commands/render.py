@@ -13,6 +13,7 @@ from clipper_manifests.commands.profile_selection import listing, select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.commands.terminal import echo_diff
 from clipper_manifests.errors import EXIT_INVALID
+from clipper_manifests.pipeline.keep import Keep
 
 
 def run(options: RenderOptions) -> None:
@@ -27,10 +28,11 @@ def run(options: RenderOptions) -> None:
         project = dataclasses.replace(project, outputs=parse_outputs(options.output_format))
     names = select(project, options.selection)
     all_profiles = options.selection.all_profiles
-    build = build_and_report(project, names, notes=False, compare=True)
+    build = build_and_report(project, names, notes=False, keep=Keep.CHANGED_FILES)
     # --format renders a part of out/: the other output's files are left alone, not pruned.
     scope = None if all_profiles and options.output_format is None else build.scope()
-    plan = plan_tree(project.out, build.files(), scope, force=options.force, compared=build.on_disk())
+    texts, compared = build.changed_files()
+    plan = plan_tree(project.out, texts, scope, force=options.force, compared=compared)
     again = "clipper-manifests render " + ("--all" if all_profiles else " ".join(names))
     if options.check:
         if plan.changed or plan.conflicts:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from clipper_manifests.errors import ValidationFailed
+from clipper_manifests.pipeline.keep import Keep
 from clipper_manifests.project import Project
 
 if TYPE_CHECKING:
@@ -19,9 +20,7 @@ def build_and_report(
     names: list[str],
     report_format: str = "text",
     notes: bool = True,
-    objects: bool = False,
-    compare: bool = False,
-    files: bool = True,
+    keep: Keep = Keep.FILES,
 ) -> Build:
     """The build of `names`; its problems printed (raises ValidationFailed when any is an error)."""
     from clipper_manifests.pipeline.builder import Builder
@@ -30,7 +29,7 @@ def build_and_report(
 
     if project.notice:
         click.echo(project.notice, err=True)
-    build = Builder(project).build(names, keep_objects=objects, compare=compare, keep_files=files)  # reports and files need no object trees
+    build = Builder(project).build(names, keep)
     # Notes (facts worth knowing, nothing to fix) belong to `validate`, not to every render.
     problems = [p for p in build.problems if notes or p.severity is not Severity.NOTE]
     chosen = pick_format(report_format)

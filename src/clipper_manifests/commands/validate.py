@@ -12,6 +12,7 @@ from clipper_manifests.commands.options import ValidateOptions
 from clipper_manifests.commands.profile_selection import listing, select
 from clipper_manifests.commands.report_problems import build_and_report
 from clipper_manifests.errors import UsageError, ValidationFailed
+from clipper_manifests.pipeline.keep import Keep
 from clipper_manifests.project import Project
 
 
@@ -26,7 +27,7 @@ def run(options: ValidateOptions) -> None:
     if options.profiles_only:
         _report_profiles(project, names, report_format)
         return
-    build = build_and_report(project, names, report_format, files=False)  # a report, nothing written
+    build = build_and_report(project, names, report_format, keep=Keep.PROBLEMS)  # a report, nothing written
     if report_format in ("text", "auto") and sys.stderr is not None:
         click.echo(f"{len(names)} profile(s) valid: {listing(names)}")
     del build

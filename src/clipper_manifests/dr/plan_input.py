@@ -58,7 +58,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
         raise UsageError(f"--attempt {attempt}: attempts count from 1")
     current = now()
     target = parse_target(point_in_time, profile, current) if point_in_time else None
-    built = item.built()
+    built = item.objects().built()
     folders = {step: objects.step_folder(profile, step) for step in objects.FOLDER_STEPS if objects.step_folder(profile, step) in built}
     shown = {step: project.display(project.out / folder) for step, folder in folders.items()}
     stages = flux_stages.stages(profile, sorted(built))
@@ -69,7 +69,7 @@ def plan_input(project: Project, item: ProfileBuild, point_in_time: str | None, 
         out=project.display(project.out),
         folders=shown,
         flux_stage=stages[-1].name,
-        live_cluster=objects.live_cluster(item.resolved, platform),
+        live_cluster=objects.live_cluster(item.objects().resolved, platform),
         now=current,
         target=target,
         attempt=attempt,

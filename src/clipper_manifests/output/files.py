@@ -15,21 +15,19 @@ if TYPE_CHECKING:
 
 
 def profile_texts(project: Project, item: ProfileBuild) -> dict[str, str]:
-    """The files of one profile's folders; serialised once (in a parallel build, by the worker)."""
-    if item.texts is None:
-        assert not item.objects_dropped, "this build kept no files (Builder.build keep_files=False)"
-        item.texts = {}
-        if item.overlay is not None and item.merged is not None:
-            parents = [file.name for file in item.merged.files[:-1]]
-            extends = f" (extending {', '.join(parents)})" if parents else ""
-            source = f"{project.display(item.merged.path)}{extends}"
-            kustomize = (item.overlay,) if "kustomize" in project.outputs else ()
-            for layer in (*kustomize, *item.extras):
-                item.texts |= layer_files(layer, source)
-            if "helm" in project.outputs and item.profile is not None:
-                # The chart is the overlay's built objects, so it cannot drift from the overlay.
-                item.texts |= helm_chart.chart_files(item.profile, item.resolved, header(source, None))
-    return item.texts
+    """The files of one rendered profile's folders (stage 6)."""
+    rendered, merged = item.objects(), item.merged
+    assert merged is not None, "a rendered profile was read"
+    parents = [file.name for file in merged.files[:-1]]
+    extends = f" (extending {', '.join(parents)})" if parents else ""
+    source = f"{project.display(merged.path)}{extends}"
+    texts: dict[str, str] = {}
+    for layer in ((rendered.overlay,) if "kustomize" in project.outputs else ()) + tuple(rendered.extras):
+        texts |= layer_files(layer, source)
+    if "helm" in project.outputs and item.profile is not None:
+        # The chart is the overlay's built objects, so it cannot drift from the overlay.
+        texts |= helm_chart.chart_files(item.profile, rendered.resolved, header(source, None))
+    return texts
 
 
 def header(source: str, template: str | None) -> str:

@@ -1,5 +1,5 @@
 """A profile's application as a Helm chart (out/charts/<profile>/), made from the objects its
-overlay builds to (ProfileBuild.resolved), so the chart cannot drift from the Kustomize tree.
+overlay builds to (RenderedProfile.resolved), so the chart cannot drift from the Kustomize tree.
 
 Each object is written by the project's YAML writer with a unique placeholder scalar wherever
 an install-time value goes (chart_values.py). Every literal `{{` of that text is then escaped

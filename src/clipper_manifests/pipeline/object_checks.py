@@ -7,7 +7,6 @@ import dataclasses
 import functools
 from typing import Any, Protocol
 
-from clipper_manifests.output.files import profile_texts
 from clipper_manifests.pipeline.results import ProfileBuild
 from clipper_manifests.pipeline.shared_layers import SharedLayers
 from clipper_manifests.problems import Problem, json_path
@@ -29,15 +28,15 @@ class Locate(Protocol):
 
 
 def check_objects(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
-    assert item.profile is not None and item.overlay is not None
+    assert item.profile is not None
     version = item.profile.kubernetes_version
     problems = []
-    for directory, documents in item.built().items():
+    for directory, documents in item.objects().built().items():
         where = sources(layers, item, directory)
         for document in documents:
             for problem in check_object(layers, document, version):
                 problems.append(locate(problem, document, where, item.name))
-        if directory == item.overlay.directory:
+        if directory == item.objects().overlay.directory:
             problems += check_security(item.profile, layers.platform, documents, functools.partial(locate, layers=where, profile=item.name))
     return problems + _check_policy(layers, item, locate) + _check_delivery(layers, item, locate)
 
@@ -45,10 +44,10 @@ def check_objects(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> l
 def _check_policy(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
     """Policy rules see every object of the profile at once, whatever folder holds it."""
     assert item.profile is not None and item.merged is not None
-    where = {id(d): sources(layers, item, folder) for folder, documents in item.built().items() for d in documents}
+    where = {id(d): sources(layers, item, folder) for folder, documents in item.objects().built().items() for d in documents}
     chosen = [getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)]
     images = frozenset(image.reference for image in chosen if image is not None)
-    everything = [d for documents in item.built().values() for d in documents]
+    everything = [d for documents in item.objects().built().values() for d in documents]
     objects = Objects(everything, item.profile.kubernetes_version, item.profile.is_production, images)
     suppressions = item.suppressions
     assert suppressions is not None
@@ -62,14 +61,14 @@ def _check_policy(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> l
 
 def _check_delivery(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
     """Flux objects of the profile against the folders the tool generates for it."""
-    assert item.profile is not None and item.overlay is not None
-    built = item.built()
+    assert item.profile is not None
+    built = item.objects().built()
     objects = [(directory, document) for directory, documents in built.items() for document in documents]
     problems = []
     # What out/ holds, as the project configures it (a `render --format` run writes a part,
     # and leaves the rest as it was): Flux may only point at those folders.
     configured = layers.project.configured_outputs
-    overlays = set() if "kustomize" in configured else {item.overlay.directory}
+    overlays = set() if "kustomize" in configured else {item.objects().overlay.directory}
     charts = {layout.chart_dir(item.name)} if "helm" in configured else set()
     for document, path, rule, message in delivery.check_delivery(
         [d for _, d in objects],
@@ -90,15 +89,16 @@ def _holds_substitution(layers: SharedLayers, item: ProfileBuild) -> bool:
     assert item.profile is not None
     if any(layers.holds_substitution(layer) for layer in (layers.base, layers.component(item.profile.provider))):
         return True
-    return any("${" in text for text in profile_texts(layers.project, item).values())
+    assert item.texts is not None, "the profile's files are made before its objects are checked"
+    return any("${" in text for text in item.texts.values())
 
 
 def sources(layers: SharedLayers, item: ProfileBuild, directory: str) -> list[Layer]:
     """The layers whose files hold the objects that `directory` builds."""
-    assert item.profile is not None and item.overlay is not None
-    if directory == item.overlay.directory:
-        return [layers.base, layers.component(item.profile.provider), item.overlay]
-    return item.layers_of(directory)
+    assert item.profile is not None
+    if directory == item.objects().overlay.directory:
+        return [layers.base, layers.component(item.profile.provider), item.objects().overlay]
+    return item.objects().layers_of(directory)
 
 
 def check_object(layers: SharedLayers, document: dict[str, Any], version: str) -> list[Problem]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from clipper_manifests.dr import objects as dr_objects
-from clipper_manifests.pipeline.results import ProfileBuild
+from clipper_manifests.pipeline.results import RenderedProfile
 from clipper_manifests.pipeline.shared_layers import SharedLayers, check_layer
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.render import kustomize, layout
@@ -16,9 +16,8 @@ from clipper_manifests.values.overlay import overlay_context
 API_IMAGE, FRONTEND_IMAGE, MIGRATIONS_IMAGE = "clipper-api", "clipper-frontend", "clipper-migrations"
 
 
-def render_profile(layers: SharedLayers, item: ProfileBuild, profile: Profile) -> None:
-    """Render the profile's folders into `item` (overlay, resolved objects, extras)."""
-    name = item.name
+def render_profile(layers: SharedLayers, name: str, profile: Profile) -> RenderedProfile:
+    """The profile's overlay, what it builds to, and its other folders."""
     values = overlay_context(profile, layers.platform)
     # A provider's component, when templates/components/<provider> has anything for it.
     components = [] if layers.component(profile.provider).empty else [layers.component(profile.provider)]
@@ -32,10 +31,9 @@ def render_profile(layers: SharedLayers, item: ProfileBuild, profile: Profile) -
         images=_images(profile),
     )
     check_layer(overlay)
-    item.overlay = overlay
-    item.resolved = kustomize.resolve(layers.base, components, overlay)
+    resolved = kustomize.resolve(layers.base, components, overlay)
     # The disaster-recovery folders derive their Cluster from the overlay's.
-    item.extras = profile_folders(layers, name, {**values, "overlay_objects": item.resolved})
+    return RenderedProfile(overlay, resolved, profile_folders(layers, name, {**values, "overlay_objects": resolved}))
 
 
 def profile_folders(layers: SharedLayers, name: str, values: dict[str, Any]) -> list[Layer]:

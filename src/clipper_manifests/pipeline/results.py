@@ -1,4 +1,5 @@
-"""What the stages hand on: one profile's build (ProfileBuild) and the whole build (Build)."""
+"""What the stages hand on: a profile's rendered folders (RenderedProfile), one profile's build
+(ProfileBuild) and the whole build (Build)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from clipper_manifests.errors import Location
-from clipper_manifests.output.files import profile_texts, shared_files
+from clipper_manifests.output.files import shared_files
 from clipper_manifests.output.plan import OnDisk
+from clipper_manifests.pipeline.keep import Keep
 from clipper_manifests.problems import Problem
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import Profile
@@ -18,42 +20,23 @@ from clipper_manifests.rules.exceptions import Suppressions
 from clipper_manifests.rules.secrets.scanner import Finding
 
 
-@dataclass
-class ProfileBuild:
-    name: str
-    merged: MergedProfile | None = None
-    profile: Profile | None = None
-    overlay: Layer | None = None
-    extras: list[Layer] = field(default_factory=list)  # infrastructure and Flux entry folders
-    resolved: list[dict[str, Any]] = field(default_factory=list)  # what `kustomize build` of the overlay yields
-    problems: list[Problem] = field(default_factory=list)
-    suppressions: Suppressions | None = None  # the profile's policy.exceptions, shared by every stage
-    identities: dict[str, tuple[str, Location]] = field(default_factory=dict)  # identity.identities: unique across profiles
-    texts: dict[str, str] | None = None  # its output files (path → text) once serialised (profile_texts)
-    scanned: list[tuple[Finding, str]] | None = None  # secret-scanner findings in `texts`, from the worker
-    on_disk: dict[str, OnDisk] | None = None  # `texts` against out/, from the worker (Builder.build compare=True)
-    secrets: frozenset[str] = frozenset()  # values of the profile's secret-marked fields: never printed
-    objects_dropped: bool = False  # only files, problems and folder names are left (drop_objects)
+@dataclass(frozen=True)
+class RenderedProfile:
+    """Stage 5: a profile's overlay, what `kustomize build` of it yields, and its other folders
+    (infrastructure, the Flux entry, the DR steps)."""
+
+    overlay: Layer
+    resolved: list[dict[str, Any]]
+    extras: list[Layer]
+
+    def folders(self) -> tuple[str, ...]:
+        return (self.overlay.directory, *(layer.directory for layer in self.extras))
 
     def layers_of(self, directory: str) -> list[Layer]:
         return [layer for layer in self.extras if layer.directory == directory]
 
-    def drop_objects(self) -> None:
-        """Forget the object trees once the files are written out and checked: reports and
-        writing need only files, problems and folder names, and a profile built in another
-        process comes back several times faster without them."""
-        assert self.texts is not None, "serialise the profile (profile_texts) before dropping its objects"
-        self.resolved = []
-        if self.overlay is not None:
-            self.overlay = Layer(kind=self.overlay.kind, directory=self.overlay.directory)
-        self.extras = [Layer(kind=layer.kind, directory=layer.directory) for layer in self.extras]
-        if self.merged is not None:  # the secret scanner's allowances still need their lines
-            self.merged = self.merged.reduced_to(("secrets", "scanner", "allow"))
-        self.objects_dropped = True
-
     def built(self) -> dict[str, list[dict[str, Any]]]:
-        """Every Kustomize folder of this profile and the objects it builds."""
-        assert self.overlay is not None and not self.objects_dropped
+        """Every Kustomize folder of the profile and the objects it builds."""
         result = {self.overlay.directory: self.resolved}
         for layer in self.extras:
             result[layer.directory] = [item.document for item in layer.resources]
@@ -61,14 +44,53 @@ class ProfileBuild:
 
 
 @dataclass
+class ProfileBuild:
+    """One profile through the stages; each field is set once, by the stage named."""
+
+    name: str
+    problems: list[Problem] = field(default_factory=list)
+    merged: MergedProfile | None = None  # stage 1 (read) passed
+    profile: Profile | None = None  # stages 2 (schema) and 3 (type) passed
+    suppressions: Suppressions | None = None  # the profile's policy.exceptions, shared by every stage
+    identities: dict[str, tuple[str, Location]] = field(default_factory=dict)  # rules.identity: unique across profiles
+    rendered: RenderedProfile | None = None  # stage 5; let go of unless the build keeps Keep.OBJECTS
+    folders: tuple[str, ...] = ()  # its output folders (rendered.folders()), kept when rendered is let go of
+    texts: dict[str, str] | None = None  # stage 6: its files (path → text); with Keep.CHANGED_FILES those that differ from out/
+    on_disk: dict[str, OnDisk] | None = None  # Keep.CHANGED_FILES: every file's state in out/
+    scanned: list[tuple[Finding, str]] = field(default_factory=list)  # the secret scanner's findings in its files
+    secrets: frozenset[str] = frozenset()  # values of the profile's secret-marked fields: never printed
+
+    def objects(self) -> RenderedProfile:
+        """Its rendered folders and objects (a profile that passed the profile stages, in a
+        build that keeps Keep.OBJECTS)."""
+        assert self.rendered is not None, f"{self.name}: no objects (a profile stage failed, or the build kept less than Keep.OBJECTS)"
+        return self.rendered
+
+    def keep(self, keep: Keep) -> None:
+        """Let go of what `keep` does not ask for: reports and writing need only files, problems
+        and folder names, and a profile built on another core comes back several times faster
+        without its object trees."""
+        if keep is Keep.OBJECTS:
+            return
+        self.rendered = None
+        if self.merged is not None:  # the secret scanner's allowances still need their lines
+            self.merged = self.merged.reduced_to(("secrets", "scanner", "allow"))
+        if keep is Keep.PROBLEMS:
+            self.texts = None
+        elif keep is Keep.CHANGED_FILES and self.texts is not None:
+            assert self.on_disk is not None, "compare the files with out/ before keeping only those that differ"
+            self.texts = {name: text for name, text in self.texts.items() if self.on_disk[name].current != self.on_disk[name].wanted}
+
+
+@dataclass
 class Build:
     project: Project
+    keep: Keep
     base: Layer
     components: dict[str, Layer]
     profiles: dict[str, ProfileBuild]
     scanned: list[Problem] = field(default_factory=list)  # the secret scanner's, over every file
     clashes: list[Problem] = field(default_factory=list)  # identities another profile holds too
-    _files: dict[str, str] | None = field(default=None, repr=False)  # files(), serialised once
 
     @property
     def problems(self) -> list[Problem]:
@@ -78,19 +100,25 @@ class Build:
     def ok(self) -> bool:
         return not any(problem.is_error for problem in self.problems)
 
-    def on_disk(self) -> dict[str, OnDisk]:
-        """The profiles' files already compared with out/ (by the workers that wrote them)."""
-        return {name: state for item in self.profiles.values() for name, state in (item.on_disk or {}).items()}
-
     def files(self) -> dict[str, str]:
-        """Every output file of the selected profiles: relative path → text (of a build with
-        compare=True, only the profiles' files that differ from out/: see on_disk())."""
-        if self._files is None:
-            result = self.shared_files()
-            for item in self.profiles.values():
-                result |= profile_texts(self.project, item)
-            self._files = result
-        return dict(self._files)
+        """Every output file of the selected profiles: relative path → text (Keep.OBJECTS, Keep.FILES)."""
+        if self.keep not in (Keep.OBJECTS, Keep.FILES):
+            raise ValueError(f"a build that keeps {self.keep.value} has not every file")
+        result = self.shared_files()
+        for item in self.profiles.values():
+            result |= item.texts or {}
+        return result
+
+    def changed_files(self) -> tuple[dict[str, str], dict[str, OnDisk]]:
+        """The files that differ from out/ (shared ones: all of them, the plan compares those), and
+        the state in out/ of every profile's file (Keep.CHANGED_FILES)."""
+        if self.keep is not Keep.CHANGED_FILES:
+            raise ValueError(f"a build that keeps {self.keep.value} did not compare its files with out/")
+        texts, states = self.shared_files(), dict[str, OnDisk]()
+        for item in self.profiles.values():
+            texts |= item.texts or {}
+            states |= item.on_disk or {}
+        return texts, states
 
     def secret_values(self) -> set[str]:
         """The secret-marked values of every profile in the build (for diffs of its output)."""

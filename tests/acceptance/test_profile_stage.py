@@ -14,7 +14,7 @@ from clipper_manifests.project import find_project
 from clipper_manifests.rules.registry import find_rule
 from tests.acceptance.test_invalid_profiles import CASES, copy_case_over, load_expected
 from tests.conftest import REPO
-from tests.helpers import shipped_build
+from tests.helpers import SHIPPED, shipped_build
 
 pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
 
@@ -37,9 +37,7 @@ def names_of(root: Path) -> list[str]:
 
 
 def test_the_shipped_profiles_have_the_same_profile_stage_either_way() -> None:
-    project = find_project(REPO, None)
-    names = names_of(REPO)
-    assert profile_stage(shipped_build().problems) == check_profiles(project, names)
+    assert profile_stage(shipped_build().problems) == check_profiles(find_project(REPO, None), SHIPPED)
 
 
 @pytest.mark.parametrize("case", PROFILE_CASES, ids=[case.name for case in PROFILE_CASES])

@@ -1,11 +1,15 @@
 """The structure docs/architecture.md states holds: every module small and in the module map,
-imports pointing one way between packages, Typer only in cli.py, render's private modules private."""
+imports pointing one way between packages, Typer only in cli.py, render's private modules private,
+and the template context it documents is what templates get."""
 
 from __future__ import annotations
 
 import ast
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.conftest import REPO
 
@@ -72,3 +76,29 @@ def test_every_package_folder_has_an_init_module() -> None:
     """setuptools packages only folders with __init__.py: an editable install would hide a missing one."""
     for folder in {module.parent for module in MODULES if module.parent != Path(".")}:
         assert (PACKAGE / folder / "__init__.py").is_file(), folder
+
+
+def test_the_documented_template_context_is_what_templates_get(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clipper_manifests.pipeline.builder import Builder
+    from clipper_manifests.pipeline.shared_layers import SharedLayers
+    from clipper_manifests.project import find_project
+
+    seen: dict[str, set[str]] = {}  # template folder (first part) → the names its templates got
+    render_folder = SharedLayers.render_folder
+
+    def recording(self: SharedLayers, folder: str, values: dict[str, Any]) -> Any:
+        seen.setdefault(folder.split("/", maxsplit=1)[0], set()).update(values)
+        return render_folder(self, folder, values)
+
+    monkeypatch.setattr(SharedLayers, "render_folder", recording)
+    Builder(find_project(REPO, None)).build_profile("prod-aws")
+
+    section = ARCHITECTURE.read_text(encoding="utf-8").split("## What a template can use", 1)[1].split("\n## ", 1)[0]
+    documented = {name: where.strip() for name, where in re.findall(r"^\| `(\w+)` \| ([^|]+) \|", section, re.MULTILINE)}
+    every = {name for name, where in documented.items() if where == "every template"}
+    per_profile = every | {name for name, where in documented.items() if where == "per-profile folders"}
+    assert seen.pop("base") == seen.pop("components") == every
+    assert seen.pop("overlay") == per_profile
+    assert set(seen) == {"infrastructure", "delivery", "cluster", "dr"}
+    for folder, names in seen.items():
+        assert names == per_profile | {name for name, where in documented.items() if f"`{folder}/`" in where}, folder

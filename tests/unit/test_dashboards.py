@@ -16,7 +16,6 @@ from tests.unit.test_alert_rules import PLATFORM, PROFILES, allowed_metrics, pro
 
 def _config_maps(name: str) -> list[dict[str, Any]]:
     item = shipped(name)
-    assert item.objects().overlay is not None
     found = [
         r.document
         for r in item.objects().overlay.resources

@@ -19,10 +19,12 @@ def build_and_report(
     project: Project,
     names: list[str],
     report_format: str = "text",
+    *,
+    keep: Keep,
     notes: bool = True,
-    keep: Keep = Keep.FILES,
 ) -> Build:
-    """The build of `names`; its problems printed (raises ValidationFailed when any is an error)."""
+    """The build of `names`, keeping what the command needs (Keep); its problems printed (raises
+    ValidationFailed when any is an error)."""
     from clipper_manifests.pipeline.builder import Builder
     from clipper_manifests.problems import Severity
     from clipper_manifests.report.formats import REPORTERS, pick_format

@@ -1,7 +1,7 @@
 """The pipeline, in the one place that knows its order: per profile (in workers) the profile
 stages (profile_stages.py: read + merge, schema, typed profile, rules), render (render_stage.py),
 its files (output/files.py) and the object checks (object_checks.py; the Flux check reads the
-files), and what the build keeps of it (results.Keep); then the build-wide checks (the secret
+files), and what the build keeps of it (keep.py); then the build-wide checks (the secret
 scan over every file, identities no two profiles may share).
 
 Base and components do not depend on any profile, so they are rendered once per Builder and
@@ -67,12 +67,10 @@ class Builder:
         # No message may echo a value of a field the schema marks secret.
         item.secrets = frozenset(secret_values(item.merged))
         item.problems = redact_problems(item.problems, item.secrets)
-        if item.texts is not None:
-            # Here, so the parent neither scans these files again nor reads and hashes thousands
-            # of files of out/ (a render's largest step after building).
-            item.scanned = scan_output(self.project.out, item.texts)
-            if keep is Keep.CHANGED_FILES:
-                item.on_disk = compare_files(self.project.out, item.texts)
+        if item.texts is not None and keep is Keep.CHANGED_FILES:
+            # Here, on the core that made the files, so the parent does not read and hash
+            # thousands of files of out/ (a render's largest step after building).
+            item.on_disk = compare_files(self.project.out, item.texts)
         item.keep(keep)
         return item
 
@@ -91,6 +89,7 @@ class Builder:
         item.rendered = render_profile(self.layers, name, stages.profile)
         item.folders = item.rendered.folders()
         item.texts = profile_texts(self.project, item)
+        item.scanned = scan_output(self.project.out, item.texts)  # here: a worker's findings travel, not its files
         item.problems += check_objects(self.layers, item, self._locate)
         return item
 

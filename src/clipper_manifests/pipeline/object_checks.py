@@ -29,14 +29,14 @@ class Locate(Protocol):
 
 def check_objects(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
     assert item.profile is not None
-    version = item.profile.kubernetes_version
+    version, rendered = item.profile.kubernetes_version, item.objects()
     problems = []
-    for directory, documents in item.objects().built().items():
+    for directory, documents in rendered.built().items():
         where = sources(layers, item, directory)
         for document in documents:
             for problem in check_object(layers, document, version):
                 problems.append(locate(problem, document, where, item.name))
-        if directory == item.objects().overlay.directory:
+        if directory == rendered.overlay.directory:
             problems += check_security(item.profile, layers.platform, documents, functools.partial(locate, layers=where, profile=item.name))
     return problems + _check_policy(layers, item, locate) + _check_delivery(layers, item, locate)
 
@@ -44,10 +44,11 @@ def check_objects(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> l
 def _check_policy(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
     """Policy rules see every object of the profile at once, whatever folder holds it."""
     assert item.profile is not None and item.merged is not None
-    where = {id(d): sources(layers, item, folder) for folder, documents in item.objects().built().items() for d in documents}
+    built = item.objects().built()
+    where = {id(d): sources(layers, item, folder) for folder, documents in built.items() for d in documents}
     chosen = [getattr(item.profile.images, f.name) for f in dataclasses.fields(item.profile.images)]
     images = frozenset(image.reference for image in chosen if image is not None)
-    everything = [d for documents in item.objects().built().values() for d in documents]
+    everything = [d for documents in built.values() for d in documents]
     objects = Objects(everything, item.profile.kubernetes_version, item.profile.is_production, images)
     suppressions = item.suppressions
     assert suppressions is not None
@@ -62,13 +63,14 @@ def _check_policy(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> l
 def _check_delivery(layers: SharedLayers, item: ProfileBuild, locate: Locate) -> list[Problem]:
     """Flux objects of the profile against the folders the tool generates for it."""
     assert item.profile is not None
-    built = item.objects().built()
+    rendered = item.objects()
+    built = rendered.built()
     objects = [(directory, document) for directory, documents in built.items() for document in documents]
     problems = []
     # What out/ holds, as the project configures it (a `render --format` run writes a part,
     # and leaves the rest as it was): Flux may only point at those folders.
     configured = layers.project.configured_outputs
-    overlays = set() if "kustomize" in configured else {item.objects().overlay.directory}
+    overlays = set() if "kustomize" in configured else {rendered.overlay.directory}
     charts = {layout.chart_dir(item.name)} if "helm" in configured else set()
     for document, path, rule, message in delivery.check_delivery(
         [d for _, d in objects],
@@ -96,9 +98,10 @@ def _holds_substitution(layers: SharedLayers, item: ProfileBuild) -> bool:
 def sources(layers: SharedLayers, item: ProfileBuild, directory: str) -> list[Layer]:
     """The layers whose files hold the objects that `directory` builds."""
     assert item.profile is not None
-    if directory == item.objects().overlay.directory:
-        return [layers.base, layers.component(item.profile.provider), item.objects().overlay]
-    return item.objects().layers_of(directory)
+    rendered = item.objects()
+    if directory == rendered.overlay.directory:
+        return [layers.base, layers.component(item.profile.provider), rendered.overlay]
+    return rendered.layers_of(directory)
 
 
 def check_object(layers: SharedLayers, document: dict[str, Any], version: str) -> list[Problem]:

@@ -45,7 +45,8 @@ class RenderedProfile:
 
 @dataclass
 class ProfileBuild:
-    """One profile through the stages; each field is set once, by the stage named."""
+    """One profile through the stages: each field is filled by the stage named, then keep() lets
+    go of what the build does not keep (no flag tells what is left: a field is there or None)."""
 
     name: str
     problems: list[Problem] = field(default_factory=list)
@@ -57,7 +58,7 @@ class ProfileBuild:
     folders: tuple[str, ...] = ()  # its output folders (rendered.folders()), kept when rendered is let go of
     texts: dict[str, str] | None = None  # stage 6: its files (path → text); with Keep.CHANGED_FILES those that differ from out/
     on_disk: dict[str, OnDisk] | None = None  # Keep.CHANGED_FILES: every file's state in out/
-    scanned: list[tuple[Finding, str]] = field(default_factory=list)  # the secret scanner's findings in its files
+    scanned: list[tuple[Finding, str]] = field(default_factory=list)  # stage 6: the secret scanner's findings in its files
     secrets: frozenset[str] = frozenset()  # values of the profile's secret-marked fields: never printed
 
     def objects(self) -> RenderedProfile:

@@ -12,6 +12,8 @@ from clipper_manifests.errors import TemplateError
 from clipper_manifests.render.engine import render_template, to_yaml
 from clipper_manifests.yaml.read import load_documents
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 TEMPLATE = """apiVersion: v1
 kind: ConfigMap
 metadata:

@@ -16,6 +16,8 @@ from clipper_manifests.render.engine import render_template
 from clipper_manifests.yaml.read import YamlSyntaxError, load_documents
 from clipper_manifests.yaml.write import dump_document, kubernetes_order
 
+pytestmark = pytest.mark.heavy  # started first: see tests/conftest.py
+
 HEAD = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n"
 TEMPLATES = {
     "node.yaml.j2": HEAD + "data:\n  value: {{ value | yaml }}\n  list: [{{ value | yaml }}, 1]\n",

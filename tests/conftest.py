@@ -29,6 +29,11 @@ CRD_SCHEMAS = Path(os.environ.get("CLIPPER_CRD_SCHEMAS", SHARED / "crd-schemas")
 PACKAGE_CRD_SCHEMAS = REPO / "src" / "clipper_manifests" / "schemas" / "crds"  # the same files, the ones the package ships
 os.environ.pop("CLIPPER_CRD_SCHEMAS", None)  # the option would override the package's schemas
 os.environ.pop("CLIPPER_FAST_RENDER", None)  # tests compare the fast and the plain render themselves
+if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("CLIPPER_JOBS"):
+    # A test worker has a core of its own: a build forking workers of its own would compete with
+    # the other test worker (measured: 13 s more CPU over the suite). The tests about the
+    # parallel build set CLIPPER_JOBS themselves.
+    os.environ["CLIPPER_JOBS"] = "1"
 
 
 RAM_FOLDER = Path("/dev/shm")

@@ -118,6 +118,19 @@ def test_a_pasted_key_fails_until_it_is_allowed_with_a_reason(cli: Cli, project:
     assert "no finding has fingerprint" in result.stdout and "(secret-allowance-unused)" in result.stdout
 
 
+def test_an_allowance_covers_the_value_in_the_profile_s_helm_chart_too(cli: Cli, project: Path) -> None:
+    (project / "clipper-manifests.yaml").write_text("outputs: [kustomize, helm]\n", encoding="utf-8")
+    write(project, "prod-model", f'extends: prod-aws\napp:\n  embedding:\n    model: "{PASTED}"\n')
+    refused = cli("validate", "prod-model")
+    assert refused.exit_code == 1
+    assert "out/charts/prod-model/templates/configmap-api-config.yaml" in refused.stdout
+    assert "out/overlays/prod-model/configmap-api-config.yaml" in refused.stdout
+    allowance = f"secrets:\n  scanner:\n    allow:\n      - fingerprint: {fingerprint(PASTED)}\n        reason: a public model name\n"
+    write(project, "prod-model", f'extends: prod-aws\napp:\n  embedding:\n    model: "{PASTED}"\n{allowance}')
+    allowed = cli("validate", "prod-model")
+    assert "secret-in-output" not in allowed.stdout, allowed.stdout
+
+
 def test_an_allowance_needs_a_reason(cli: Cli, project: Path) -> None:
     write(project, "prod-pasted", "extends: prod-aws\nsecrets:\n  scanner:\n    allow:\n      - fingerprint: 0123456789ab\n")
     result = cli("validate", "prod-pasted")

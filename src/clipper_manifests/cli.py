@@ -78,9 +78,9 @@ def _version(value: bool) -> None:
 
 
 def _run(command: str, options: object) -> None:
-    """Import the command's module only now (start-up stays fast) and run it, guarded."""
-    module = importlib.import_module(f"clipper_manifests.commands.{command}")
-    guarded(lambda: module.run(options))
+    """Import the command's module only now (start-up stays fast) and run it, both guarded: a
+    failing import or Ctrl-C during it ends like any other failure, with a message and a code."""
+    guarded(lambda: importlib.import_module(f"clipper_manifests.commands.{command}").run(options))
 
 
 def _selection(profiles: list[str] | None, all_profiles: bool) -> Selection:

@@ -53,11 +53,13 @@ class Table(Generic[V]):
         hit needs the very same objects, not equal ones."""
         if self.by == "identity":
             objects = key if isinstance(key, tuple) else (key,)
-            stored = self._values.get(tuple(map(id, objects)))
-            if stored is not None and len(stored[0]) == len(objects) and all(a is b for a, b in zip(stored[0], objects, strict=True)):
+            ids = tuple(map(id, objects))
+            stored = self._values.get(ids)
+            # Equal id tuples have equal lengths; the objects themselves must still be the same.
+            if stored is not None and all(a is b for a, b in zip(stored[0], objects, strict=True)):
                 return stored[1]
             value = compute()
-            self._store(tuple(map(id, objects)), (objects, value))
+            self._store(ids, (objects, value))
             return value
         found = self._values.get(key)
         if found is not None:

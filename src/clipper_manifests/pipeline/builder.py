@@ -11,7 +11,6 @@ shared (shared_layers.py); every schema is compiled once per process (compiled_s
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from clipper_manifests.output.files import profile_texts
 from clipper_manifests.output.plan import compare_files
@@ -24,10 +23,9 @@ from clipper_manifests.pipeline.profile_stages import run_profile_stages
 from clipper_manifests.pipeline.render_stage import render_profile
 from clipper_manifests.pipeline.results import Build, ProfileBuild
 from clipper_manifests.pipeline.shared_layers import SharedLayers
-from clipper_manifests.problems import Problem
-from clipper_manifests.profile.merge import MergedProfile
 from clipper_manifests.profile.redaction import redact_problems, secret_values
 from clipper_manifests.project import Project
+from clipper_manifests.render import layout
 from clipper_manifests.render.engine import fast_render_default, refresh_templates
 from clipper_manifests.render.layout import Layer
 from clipper_manifests.rules.identity import identity_clashes
@@ -43,7 +41,6 @@ class Builder:
         self.project = project
         refresh_templates(project.templates)
         self.platform = load_platform(project.templates)
-        self._merged: dict[str, MergedProfile] = {}  # for naming the profile key behind a problem
         fast = fast_render_default() if fast_render is None else fast_render
         self.layers = SharedLayers(project, self.platform, fast_render=fast)
         self.base = self.layers.base
@@ -82,16 +79,16 @@ class Builder:
         stages = run_profile_stages(self.project, name, self.platform)
         item = ProfileBuild(name=name, problems=stages.problems)
         if stages.merged is not None:
-            item.merged = self._merged[name] = stages.merged
+            item.merged = stages.merged
         if stages.profile is None:
             return item
         item.profile, item.suppressions, item.identities = stages.profile, stages.suppressions, stages.identities
         item.rendered = render_profile(self.layers, name, stages.profile)
-        item.folders = item.rendered.folders()
+        # Its output folders, the Helm chart too (it carries the overlay's values): what it answers for.
+        chart = (layout.chart_dir(name),) if "helm" in self.project.outputs else ()
+        item.folders = (*item.rendered.folders(), *chart)
         item.texts = profile_texts(self.project, item)
         item.scanned = scan_output(self.project.out, item.texts)  # here: a worker's findings travel, not its files
-        item.problems += check_objects(self.layers, item, self._locate)
+        # A problem found in an object names the file and line, and the profile key behind the value.
+        item.problems += check_objects(self.layers, item, functools.partial(locate, self.project, item.merged))
         return item
-
-    def _locate(self, problem: Problem, document: dict[str, Any], layers: list[Layer], profile: str) -> Problem:
-        return locate(self.project, self._merged.get(profile), problem, document, layers, profile)

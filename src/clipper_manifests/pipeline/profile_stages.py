@@ -71,5 +71,5 @@ def check_profiles(project: Project, names: list[str]) -> list[Problem]:
     problems: list[Problem] = []
     for name in names:
         stages = run_profile_stages(project, name, platform)
-        problems += redact_problems(stages.problems, secret_values(stages.merged)) if stages.merged else stages.problems
+        problems += redact_problems(stages.problems, secret_values(stages.merged))
     return problems

@@ -55,7 +55,7 @@ class ProfileBuild:
     suppressions: Suppressions | None = None  # the profile's policy.exceptions, shared by every stage
     identities: dict[str, tuple[str, Location]] = field(default_factory=dict)  # rules.identity: unique across profiles
     rendered: RenderedProfile | None = None  # stage 5; let go of unless the build keeps Keep.OBJECTS
-    folders: tuple[str, ...] = ()  # its output folders (rendered.folders()), kept when rendered is let go of
+    folders: tuple[str, ...] = ()  # its output folders (rendered.folders(), and its chart), kept when rendered is let go of
     texts: dict[str, str] | None = None  # stage 6: its files (path → text); with Keep.CHANGED_FILES those that differ from out/
     on_disk: dict[str, OnDisk] | None = None  # Keep.CHANGED_FILES: every file's state in out/
     scanned: list[tuple[Finding, str]] = field(default_factory=list)  # stage 6: the secret scanner's findings in its files

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from clipper_manifests import memo
 from clipper_manifests.render._slot_tokens import TOKEN, in_keys
 from clipper_manifests.yaml.write import dump_hole, dump_ordered_exactly
 
-T = TypeVar("T")
 SHAPES_KEPT = 1 << 12  # a bound on memory; a build has a few hundred shapes
 
 

@@ -56,10 +56,6 @@ def is_builtin(document: dict[str, Any]) -> bool:
     return group == "" or group.endswith(".k8s.io") or "." not in group
 
 
-def object_key(document: dict[str, Any]) -> tuple[str, str, str]:
-    return (document["kind"], document["metadata"].get("namespace", ""), document["metadata"]["name"])
-
-
 def resolve(base: Layer, components: list[Layer], overlay: Layer) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     imaged: set[int] = set()  # ids of the objects the image transformer has to look through

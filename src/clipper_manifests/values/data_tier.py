@@ -48,20 +48,6 @@ from clipper_manifests.values.redis_opensearch import (
     redis_port,
 )
 
-# --- PostgreSQL -------------------------------------------------------------------------------
-
-
-# --- Six-field cron (CloudNativePG ScheduledBackup: seconds first) ----------------------------
-
-
-# --- Redis ------------------------------------------------------------------------------------
-
-
-# --- OpenSearch -------------------------------------------------------------------------------
-
-
-# --- Everything templates need ----------------------------------------------------------------
-
 
 def api_environment(profile: Profile, platform: dict[str, Any]) -> dict[str, str]:
     """DB_*, REDIS_* and OPENSEARCH_URL for the API's ConfigMap (passwords come from its Secret).

@@ -21,7 +21,6 @@ from typing import Any
 
 from clipper_manifests.profile.model import Profile
 
-API_VERSION = "external-secrets.io/v1"
 # The characters each backend allows in a secret's name (provider documentation).
 REMOTE_KEY_NAMES = {
     "aws-secrets-manager": re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$"),

@@ -20,7 +20,6 @@ from clipper_manifests.rules.registry import registered
 Document = dict[str, Any]
 # (object, key path, message) or (object, key path, message, severity): the default is the rule's.
 Finding = tuple[Document, tuple[Any, ...], str] | tuple[Document, tuple[Any, ...], str, Severity]
-ObjectCheck = Callable[[Document], Iterator[tuple[tuple[Any, ...], str]]]
 
 
 @dataclass
@@ -38,9 +37,6 @@ class Objects:
             for document in self.documents:
                 self._by_kind.setdefault(str(document.get("kind")), []).append(document)
         return [document for kind in kinds for document in self._by_kind.get(kind, [])]
-
-
-TreeCheck = Callable[[Objects], Iterator[Finding]]
 
 
 POD_TEMPLATE_PATHS = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from clipper_manifests.problems import Problem, Severity, json_path
@@ -11,7 +10,6 @@ from clipper_manifests.profile.model import Profile
 from clipper_manifests.rules.registry import registered
 
 Finding = tuple[tuple[Any, ...], str, Severity]
-Check = Callable[[Profile], Iterator[Finding]]
 
 
 def production_error(profile: Profile) -> Severity:

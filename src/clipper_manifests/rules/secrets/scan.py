@@ -36,11 +36,10 @@ class Scanned(Protocol):
 FIX = "secret values live in the secret store only; if this is not a secret, add its fingerprint and the reason to secrets.scanner.allow"
 
 
-def _scope(name: str, item: Scanned) -> tuple[set[Path], tuple[str, ...]]:
-    """The profile files and the output folders (prefixes) a profile answers for: its chart too,
-    which carries the same values as its overlay."""
+def _scope(item: Scanned) -> tuple[set[Path], tuple[str, ...]]:
+    """The profile files and the output folders (prefixes) a profile answers for."""
     files = {file.path for file in item.merged.files} if item.merged else set()
-    folders: list[str] = [layout.BASE_DIR, layout.chart_dir(name)]
+    folders: list[str] = [layout.BASE_DIR]
     if item.profile is not None:
         folders.append(layout.component_dir(item.profile.provider))
     folders += item.folders
@@ -71,7 +70,7 @@ def scan_build(profiles: Mapping[str, Scanned], out: Path, shared_files: dict[st
     output += scan_output(out, shared_files)
     output.sort(key=lambda pair: pair[1])  # file order, as one serial scan gives (the sort is stable)
     findings += output
-    scopes = {name: _scope(name, item) for name, item in profiles.items()}
+    scopes = {name: _scope(item) for name, item in profiles.items()}
     used: set[tuple[str, str]] = set()
     problems: list[Problem] = []
     for finding, relative in findings:

@@ -14,7 +14,6 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,7 +187,3 @@ def _line_findings(line: str) -> tuple[tuple[int, str, str, str], ...]:
         if not _safe_line(line):
             found.append((start + 1, "high-entropy string", fingerprint(match.group()), _preview(match.group())))
     return tuple(sorted(found))
-
-
-def scan_files(files: Iterable[tuple[Path, str]]) -> list[Finding]:
-    return [finding for path, text in files for finding in scan_text(path, text)]

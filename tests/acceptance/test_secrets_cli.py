@@ -128,7 +128,8 @@ def test_an_allowance_covers_the_value_in_the_profile_s_helm_chart_too(cli: Cli,
     allowance = f"secrets:\n  scanner:\n    allow:\n      - fingerprint: {fingerprint(PASTED)}\n        reason: a public model name\n"
     write(project, "prod-model", f'extends: prod-aws\napp:\n  embedding:\n    model: "{PASTED}"\n{allowance}')
     allowed = cli("validate", "prod-model")
-    assert "secret-in-output" not in allowed.stdout, allowed.stdout
+    assert allowed.exit_code == 0, allowed.stdout
+    assert "secret-in-output" not in allowed.stdout
 
 
 def test_an_allowance_needs_a_reason(cli: Cli, project: Path) -> None:

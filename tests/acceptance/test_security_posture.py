@@ -96,9 +96,9 @@ def test_every_pod_follows_the_four_decisions(built: dict[str, list[Doc]], profi
             if not image.startswith(CLIPPER_IMAGES) and image not in UNPINNED:
                 assert "@sha256:" in image, where
             # 2. CPU requested, never limited; memory limited
-            assert "cpu" in resources.get("requests", {}) or pod.owner == "Cluster/postgres", where
+            assert "cpu" in resources.get("requests", {}), where
             assert "cpu" not in resources.get("limits", {}), where
-            assert "memory" in resources.get("limits", {}) or pod.owner == "Cluster/postgres", where
+            assert "memory" in resources.get("limits", {}), where
             # 3. a UID of 10000 or more, or the image's own documented low UID
             expected = LOW_UIDS.get(repository(image), 26 if pod.owner == "Cluster/postgres" else None)
             assert uid == expected if expected is not None else uid >= 10000, where
